@@ -1,0 +1,1 @@
+"""thuvien: a platform for a province-wide network of public libraries."""

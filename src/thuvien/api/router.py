@@ -1,0 +1,14 @@
+"""The REST API under /api/v1/, described by OpenAPI at /api/v1/openapi.json."""
+
+from ninja import NinjaAPI
+
+api = NinjaAPI(
+    title="thuvien API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/v1/openapi.json",
+    description="Open API of the provincial library network: search, records, holdings.",
+)
+
+from thuvien.api import search  # noqa: E402,F401  (registers the search routes)

@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from thuvien.demo.loader import load
+
+
+class Command(BaseCommand):
+    help = "Load the Ninh Bình demo network: libraries, staff accounts and a Vietnamese collection."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--records", type=int, default=2000, help="generated records to add (default 2000)")
+
+    def handle(self, *args, **options):
+        result = load(generated=options["records"])
+        if result["skipped"]:
+            self.stdout.write(_("The demo network is already loaded."))
+        else:
+            self.stdout.write(_("Loaded %(libraries)d libraries and %(records)d records.") % result)
+        self.stdout.write(_("Staff accounts (user / password / role / library):"))
+        for username, password, role, library in result["accounts"]:
+            self.stdout.write(f"  {username:16} {password:20} {role:15} {library}")

@@ -1,0 +1,114 @@
+"""Loading the demo network: libraries, staff accounts and a Vietnamese collection."""
+
+import random
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from thuvien.accounts.models import StaffRole
+from thuvien.catalog import services
+from thuvien.catalog.generate import generate_records, isbn, marc_record
+from thuvien.catalog.models import Item, ItemStatus, ItemType
+from thuvien.demo import data
+from thuvien.network.models import Library, LibraryType, Location
+
+
+def load_network():
+    network, _ = Library.objects.get_or_create(
+        code=data.NETWORK[0],
+        defaults={"name": data.NETWORK[1], "library_type": LibraryType.NETWORK,
+                  "description": "Mạng lưới thư viện công cộng và thư viện trường học tỉnh Ninh Bình"},
+    )
+    libraries = {}
+    for code, name, kind, district, address in data.LIBRARIES:
+        library, _ = Library.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "library_type": kind, "parent": network, "district": district,
+                      "address": address, "opening_hours": data.HOURS,
+                      "phone": "0229 38" + str(abs(hash(code)) % 10000).zfill(4),
+                      "email": f"{code.lower()}@thuvien.ninhbinh.gov.vn"},
+        )
+        wanted = data.LOCATIONS if kind in ("provincial", "district") else data.LOCATIONS[:2]
+        for loc_code, loc_name, loc_kind in wanted:
+            Location.objects.get_or_create(library=library, code=loc_code, defaults={"name": loc_name, "kind": loc_kind})
+        libraries[code] = library
+    return network, libraries
+
+
+def load_staff(libraries):
+    User = get_user_model()
+    accounts = []
+    for username, role, code, full_name in data.STAFF:
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
+        if created:
+            user.set_password(data.DEMO_PASSWORD)
+            user.save()
+        StaffRole.objects.get_or_create(user=user, role=role, library=libraries.get(code))
+        accounts.append((username, data.DEMO_PASSWORD, role, code or "*"))
+    return accounts
+
+
+class _Barcodes:
+    def __init__(self):
+        self.counters = {}
+
+    def next(self, library):
+        prefix = library.code.replace("NB-", "").replace("-", "")
+        self.counters[prefix] = self.counters.get(prefix, Item.objects.filter(library=library).count()) + 1
+        return f"{prefix}{self.counters[prefix]:06d}"
+
+
+def _add_copies(record, libraries, codes, barcodes, rng, item_type=ItemType.BOOK, ddc="", author=""):
+    cutter = (author[:3] or record.title[:3]).upper()
+    for code in codes:
+        library = libraries[code]
+        locations = list(library.locations.all())
+        status = ItemStatus.ON_LOAN if rng.random() < 0.25 else ItemStatus.AVAILABLE
+        if item_type == ItemType.RARE:
+            status = ItemStatus.NOT_FOR_LOAN
+        Item.objects.create(
+            record=record, library=library, location=locations[0] if locations else None,
+            barcode=barcodes.next(library), call_number=f"{ddc} {cutter}".strip(),
+            item_type=item_type, status=status,
+        )
+
+
+@transaction.atomic
+def load_collection(libraries, generated=2000, seed=2026):
+    rng = random.Random(seed)
+    barcodes = _Barcodes()
+    codes = list(libraries)
+    public = [c for c in codes if libraries[c].library_type in ("provincial", "district")]
+    count = 0
+    for title, authors, year, publisher, place, subjects, ddc, notes in data.CLASSICS:
+        record = services.create_record(marc_record(
+            title=title, authors=authors, year=year, publisher=publisher, place=place,
+            subjects=subjects, ddc=ddc, isbns=[isbn(rng)], notes=notes, pages=rng.randint(120, 480),
+            control=f"NBC{count + 1:05d}"), source="demo")
+        _add_copies(record, libraries, rng.sample(codes, rng.randint(3, 9)), barcodes, rng, ddc=ddc, author=authors[0])
+        count += 1
+    for title, authors, year, publisher, place, subjects, ddc, notes in data.LOCAL_STUDIES:
+        record = services.create_record(marc_record(
+            title=title, authors=authors, year=year, publisher=publisher, place=place,
+            subjects=subjects, ddc=ddc, notes=notes, pages=rng.randint(200, 900),
+            control=f"NBC{count + 1:05d}"), source="demo")
+        _add_copies(record, libraries, ["NB-TVT"], barcodes, rng, ItemType.RARE, ddc, authors[0])
+        _add_copies(record, libraries, rng.sample(public, 2), barcodes, rng, ddc=ddc, author=authors[0])
+        count += 1
+    for data_ in generate_records(generated, seed=seed):
+        record = services.create_record(data_, source="demo")
+        ddc = record.ddc
+        _add_copies(record, libraries, rng.sample(codes, rng.choice((1, 1, 2, 3))), barcodes, rng,
+                    ddc=ddc, author=(record.authors or [""])[0])
+        count += 1
+    return count
+
+
+def load(generated=2000, stdout=None):
+    if Library.objects.filter(code=data.NETWORK[0]).exists() and Item.objects.exists():
+        network, libraries = load_network()
+        return {"libraries": len(libraries), "records": 0, "accounts": load_staff(libraries), "skipped": True}
+    network, libraries = load_network()
+    accounts = load_staff(libraries)
+    records = load_collection(libraries, generated=generated)
+    return {"libraries": len(libraries), "records": records, "accounts": accounts, "skipped": False}

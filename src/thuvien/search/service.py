@@ -1,0 +1,118 @@
+"""The catalogue search service used by the OPAC, the API and SRU."""
+
+from dataclasses import dataclass, field
+
+from tantivy import Occur, Order, Query
+
+from thuvien.search import index
+from thuvien.search.documents import ANY_LIBRARY
+from thuvien.search.query import filter_query, parse, text_query, year_range_query
+
+FACETS = {
+    "library": "f_library",
+    "type": "f_type",
+    "language": "f_lang",
+    "year": "year",
+    "subject": "f_subject",
+    "author": "f_author",
+}
+FACET_SIZES = {"library": 60, "year": 30}
+SORTS = ("relevance", "title", "year", "year_asc", "new")
+MAX_PAGE_SIZE = 100
+MAX_OFFSET = 10_000
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    library: str | None = None
+    available: bool = False
+    filters: dict = field(default_factory=dict)  # facet name -> list of values
+    year_from: int | None = None
+    year_to: int | None = None
+    scope: str = "any"
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 20
+    facets: tuple = tuple(FACETS)
+    include_restricted: bool = False
+
+
+@dataclass
+class SearchResult:
+    total: int
+    ids: list
+    page: int
+    page_size: int
+    facets: dict = field(default_factory=dict)
+    sort: str = "relevance"
+
+    @property
+    def pages(self):
+        return max(1, -(-self.total // self.page_size))
+
+
+def build_query(request):
+    parsed = parse(request.q)
+    clauses = [(Occur.Must, text_query(parsed, request.scope))]
+    if not request.include_restricted:
+        clauses.append((Occur.Must, filter_query("visibility", ["public"])))
+    if request.library:
+        clauses.append((Occur.Must, filter_query("f_library", [request.library])))
+    if request.available:
+        clauses.append((Occur.Must, filter_query("f_available", [request.library or ANY_LIBRARY])))
+    for name, values in request.filters.items():
+        if name not in FACETS or not values:
+            continue
+        if name == "year":
+            years = [int(v) for v in values if str(v).lstrip("-").isdigit()]
+            if years:
+                clauses.append((Occur.Must, Query.boolean_query(
+                    [(Occur.Should, year_range_query(y, y)) for y in years])))
+            continue
+        clauses.append((Occur.Must, filter_query(FACETS[name], [str(v) for v in values])))
+    if request.year_from is not None or request.year_to is not None:
+        clauses.append((Occur.Must, year_range_query(request.year_from, request.year_to)))
+    return Query.boolean_query(clauses), parsed
+
+
+def _aggregations(names):
+    return {
+        name: {"terms": {"field": FACETS[name], "size": FACET_SIZES.get(name, 15)}}
+        for name in names if name in FACETS
+    }
+
+
+def search(request):
+    """Run ``request``; return record ids in order, the total and facet counts."""
+    page_size = max(1, min(int(request.page_size or 20), MAX_PAGE_SIZE))
+    page = max(1, int(request.page or 1))
+    offset = min((page - 1) * page_size, MAX_OFFSET)
+    query, parsed = build_query(request)
+    sort = request.sort if request.sort in SORTS else "relevance"
+    if sort == "relevance" and parsed.is_empty:
+        sort = "new"
+    searcher = index.searcher()
+    options = {"limit": page_size, "offset": offset, "count": True}
+    if sort == "title":
+        options.update(order_by_field="title_sort", order=Order.Asc)
+    elif sort == "year":
+        options.update(order_by_field="year", order=Order.Desc)
+    elif sort == "year_asc":
+        options.update(order_by_field="year", order=Order.Asc)
+    elif sort == "new":
+        options.update(order_by_field="acquired", order=Order.Desc)
+    found = searcher.search(query, **options)
+    ids = [searcher.doc(address)["id"][0] for _, address in found.hits]
+    facets = {}
+    if request.facets and found.count:
+        raw = searcher.aggregate(query, _aggregations(request.facets))
+        for name, body in raw.items():
+            facets[name] = [(_key(b["key"]), b["doc_count"]) for b in body.get("buckets", [])]
+    return SearchResult(total=found.count, ids=ids, page=page, page_size=page_size, facets=facets, sort=sort)
+
+
+def _key(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

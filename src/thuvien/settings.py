@@ -1,0 +1,142 @@
+"""Django settings for thuvien.
+
+Everything an operator may change comes from the environment:
+
+- ``DATABASE_URL``: ``sqlite:///PATH`` (default: ``$THUVIEN_DATA_DIR/thuvien.sqlite3``)
+  or ``postgres://user@host:port/name``.
+- ``THUVIEN_DATA_DIR``: where the search index, media files and the default SQLite
+  database live (default: ``./var``).
+- ``THUVIEN_SECRET_KEY``, ``THUVIEN_DEBUG``, ``THUVIEN_ALLOWED_HOSTS``.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("THUVIEN_DATA_DIR", Path.cwd() / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("THUVIEN_SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = os.environ.get("THUVIEN_DEBUG", "0") == "1"
+ALLOWED_HOSTS = os.environ.get("THUVIEN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("THUVIEN_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "thuvien.core",
+    "thuvien.network",
+    "thuvien.accounts",
+    "thuvien.catalog",
+    "thuvien.search",
+    "thuvien.opac",
+    "thuvien.staff",
+    "thuvien.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "thuvien.urls"
+WSGI_APPLICATION = "thuvien.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "thuvien.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+
+def _database_config():
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'thuvien.sqlite3'}"
+    config = dj_database_url.parse(url, conn_max_age=0)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE takes the write lock when a transaction starts, so two desks
+        # racing for one copy serialise instead of failing half-way.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
+            ),
+        }
+    return config
+
+
+DATABASES = {"default": _database_config()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "staff:login"
+
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+SEARCH_INDEX_DIR = Path(os.environ.get("THUVIEN_INDEX_DIR", DATA_DIR / "index"))
+
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"},
+}
+
+EMAIL_BACKEND = os.environ.get(
+    "THUVIEN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("THUVIEN_FROM_EMAIL", "thuvien@localhost")
+
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("THUVIEN_LOG_LEVEL", "WARNING")},
+}
