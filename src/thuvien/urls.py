@@ -1,8 +1,14 @@
+"""URL map. Each domain app mounts its public and staff pages under its own prefix."""
+
 from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("thuvien.api.urls")),
     path("staff/", include("thuvien.staff.urls")),
+    path("staff/catalog/", include("thuvien.catalog.urls")),
+    path("staff/circulation/", include("thuvien.circulation.urls")),
+    path("", include("thuvien.interop.urls")),  # /oai, /sru, /opendata
+    path("", include("thuvien.digital.urls")),  # /iiif/..., /digital/..., /staff/digital/...
     path("", include("thuvien.opac.urls")),
 ]

@@ -11,6 +11,7 @@ from thuvien.catalog.generate import generate_records, isbn, marc_record
 from thuvien.catalog.models import Item, ItemStatus, ItemType
 from thuvien.demo import data
 from thuvien.network.models import Library, LibraryType, Location
+from thuvien.search.queue import enqueue
 
 
 def load_network():
@@ -59,6 +60,7 @@ class _Barcodes:
 
 
 def _add_copies(record, libraries, codes, barcodes, rng, item_type=ItemType.BOOK, ddc="", author=""):
+    """Add copies directly (fast) and queue the record for re-indexing."""
     cutter = (author[:3] or record.title[:3]).upper()
     for code in codes:
         library = libraries[code]
@@ -71,6 +73,7 @@ def _add_copies(record, libraries, codes, barcodes, rng, item_type=ItemType.BOOK
             barcode=barcodes.next(library), call_number=f"{ddc} {cutter}".strip(),
             item_type=item_type, status=status,
         )
+    enqueue([record.pk])
 
 
 @transaction.atomic

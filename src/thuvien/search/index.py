@@ -160,7 +160,8 @@ def write_documents(w, pairs):
     """Replace the documents of ``pairs`` = [(record_id, fields or None)]."""
     count = 0
     for record_id, fields in pairs:
-        w.delete_documents_by_term("id", record_id)
+        # By query: delete_documents_by_term takes a Python int as i64 and misses u64 ids.
+        w.delete_documents_by_query(tantivy.Query.term_query(_schema, "id", record_id))
         if fields is not None:
             w.add_document(make_document(fields))
             count += 1

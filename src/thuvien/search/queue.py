@@ -1,9 +1,10 @@
 """The durable queue between the catalogue and the search index.
 
 Services call ``enqueue`` inside their transaction. After the commit the queue is
-drained: synchronously (``THUVIEN_INDEX_MODE=sync``, used by tests and the CLI), by a
-background thread of this process (``thread``, the default for the web server), or
-only by ``thuvien worker`` / ``thuvien index sync`` (``off``).
+drained: synchronously (``THUVIEN_INDEX_MODE=sync``, the CLI's default), by a
+background thread of this process (``thread``, the web server's default), or only by
+``thuvien worker`` / ``thuvien index sync`` (``off``). Tests use ``immediate``, which
+drains at once inside the test's transaction.
 """
 
 import logging
@@ -30,6 +31,9 @@ def enqueue(record_ids):
     if not ids:
         return
     PendingIndexUpdate.objects.bulk_create([PendingIndexUpdate(record_id=i) for i in ids])
+    if mode() == "immediate":
+        drain()
+        return
     connection = transaction.get_connection()
     # One drain per transaction is enough, however many records it touched.
     if not any(entry[1] is _after_commit for entry in connection.run_on_commit):

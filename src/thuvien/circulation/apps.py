@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class CirculationConfig(AppConfig):
+    name = "thuvien.circulation"
