@@ -24,7 +24,7 @@ NS_2 = {"zs": "http://docs.oasis-open.org/ns/search-ws/sruResponse",
         "diag": "http://docs.oasis-open.org/ns/search-ws/diagnostic",
         "scan": "http://docs.oasis-open.org/ns/search-ws/scan"}
 OPERATIONS = ("explain", "searchRetrieve", "scan")
-MAX_OFFSET = 2**31
+MAX_START = 1_000_000  # tantivy collects start+maximum hits; deeper pages get diagnostic 61
 DATABASE = "sru"
 SCAN_SCOPES = {"title": "title_fold", "author": "author_fold", "subject": "subject_fold", "any": "text_fold"}
 
@@ -202,10 +202,11 @@ def search_retrieve(ctx):
         sort = translation.sort
         if not sort.field and ctx.params.get("sortKeys") and not ctx.v2:
             sort = _sort_keys(ctx.params["sortKeys"])
+        too_deep = result.start > MAX_START
         total, ids = search_query(translation.query, sort.field, sort.descending,
-                                  offset=min(result.start - 1, MAX_OFFSET), limit=maximum)
+                                  offset=0 if too_deep else result.start - 1, limit=0 if too_deep else maximum)
         result.total = total
-        if result.start > max(total, 1):
+        if too_deep or result.start > max(total, 1):
             raise Diagnostic(61, str(result.start))
         rows = BibRecord.objects.filter(id__in=ids, visibility="public", is_deleted=False).in_bulk()
         position = result.start
