@@ -319,7 +319,7 @@ def scan(ctx):
 def scan_terms(clause_text, maximum):
     """Index words from the scan term on, alphabetically, with public-record counts."""
     from thuvien.core.vietnamese import fold
-    from thuvien.interop.sru.translate import INDEXES, _Walker
+    from thuvien.interop.sru.translate import INDEXES, resolve_index
     from thuvien.search import index as search_index
     from thuvien.search.query import filter_query
 
@@ -329,9 +329,7 @@ def scan_terms(clause_text, maximum):
         raise Diagnostic(10, str(exc)) from exc
     if not isinstance(node, cql.SearchClause) or node.sort_keys:
         raise Diagnostic(10, "scanClause must be one search clause")
-    walker = _Walker()
-    context, name = walker.resolve(node.index, walker._prefix_map(node.prefixes, {"": "dc"}))
-    kind, scope = INDEXES[(context, name)]
+    kind, scope = INDEXES[resolve_index(node)]
     if kind != "text":
         raise Diagnostic(16, node.index)
     if node.relation.value.lower() not in ("=", "==", "exact", "any", "all", "adj"):

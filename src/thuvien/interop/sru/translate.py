@@ -81,8 +81,14 @@ def translate(node):
     """The tantivy query and sort order of a parsed CQL tree (raises Diagnostic)."""
     walker = _Walker()
     query = walker.node(node, {"": "dc"})
-    sort = walker.sort(node.sort_keys, {"": "dc", **walker.root_prefixes(node)})
+    sort = walker.sort(node.sort_keys, walker._prefix_map(node.prefixes, {"": "dc"}))
     return Translation(query, sort)
+
+
+def resolve_index(node):
+    """(context set, index name) of a search clause, after its own prefix maps."""
+    walker = _Walker()
+    return walker.resolve(node.index, walker._prefix_map(node.prefixes, {"": "dc"}))
 
 
 def translate_text(text):
@@ -103,9 +109,6 @@ class _Walker:
             known = _SET_BY_URI.get(prefix.identifier.rstrip("/").lower())
             mapping[prefix.name.lower() if prefix.name else ""] = known or f"?{prefix.identifier}"
         return mapping
-
-    def root_prefixes(self, node):
-        return {k: v for k, v in self._prefix_map(node.prefixes, {}).items()}
 
     def resolve(self, index, mapping):
         """(set, name) of ``index`` under the prefix ``mapping``; raises 15/16."""
