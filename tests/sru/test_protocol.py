@@ -144,7 +144,15 @@ def test_sru_2_responses_validate(sru, catalogue, testdata):
 def test_scan(sru, catalogue):
     root = sru.get(version="1.2", operation="scan", scanClause="dc.title=vi", maximumTerms="3")
     terms = [(t.findtext("{*}value"), int(t.findtext("{*}numberOfRecords"))) for t in root.iter("{*}term")]
-    assert terms == [("viet", 2)]  # "vi..." in public titles: việt (twice)
+    assert terms == [("viet", 2)]  # the last word of the public titles: việt (twice)
+    around = sru.get(version="1.2", operation="scan", scanClause="dc.title=việt", responsePosition="3",
+                     maximumTerms="4")
+    assert [t.findtext("{*}value") for t in around.iter("{*}term")] == ["tich", "truyen", "viet"]
+    after = sru.get(version="1.2", operation="scan", scanClause="dc.title=nam", responsePosition="0",
+                    maximumTerms="2")
+    assert [t.findtext("{*}value") for t in after.iter("{*}term")] == ["ninh", "nuoi"]
+    assert diag_numbers(sru.get(version="1.2", operation="scan", scanClause="dc.title=a", maximumTerms="2",
+                                responsePosition="4")) == [120]
     creators = sru.get(version="2.0", operation="scan", scanClause="dc.creator = h")
     values = [t.findtext("{*}value") for t in creators.iter("{*}term")]
     assert values == sorted(values) and {"hoa", "hoai"} <= set(values)

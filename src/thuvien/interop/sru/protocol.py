@@ -11,6 +11,7 @@ from lxml import etree
 
 from thuvien.interop.sru import cql
 from thuvien.interop.sru.diagnostics import Diagnostic
+from thuvien.interop.sru.scan import scan_terms
 from thuvien.interop.sru.explain import (
     DEFAULT_RECORDS, DEFAULT_TERMS, MAX_RECORDS, MAX_TERMS, SCHEMAS, ZEEREX_SCHEMA, explain_record, schema_named,
 )
@@ -26,7 +27,6 @@ NS_2 = {"zs": "http://docs.oasis-open.org/ns/search-ws/sruResponse",
 OPERATIONS = ("explain", "searchRetrieve", "scan")
 MAX_START = 1_000_000  # tantivy collects start+maximum hits; deeper pages get diagnostic 61
 DATABASE = "sru"
-SCAN_SCOPES = {"title": "title_fold", "author": "author_fold", "subject": "subject_fold", "any": "text_fold"}
 
 
 @dataclass
@@ -307,40 +307,12 @@ def scan(ctx):
         clause_text = ctx.params.get("scanClause")
         if not clause_text or not clause_text.strip():
             raise Diagnostic(7, "scanClause")
-        _int_param(ctx, "responsePosition", 1, 0)
-        maximum = _int_param(ctx, "maximumTerms", DEFAULT_TERMS, 1)
-        maximum = min(maximum, MAX_TERMS)
-        terms = scan_terms(clause_text, maximum)
+        position = _int_param(ctx, "responsePosition", 1, 0)
+        maximum = min(_int_param(ctx, "maximumTerms", DEFAULT_TERMS, 1), MAX_TERMS)
+        terms = scan_terms(clause_text, maximum, position)
     except Diagnostic as d:
         ctx.diagnostics.append(d)
     return scan_response(ctx, terms=terms)
-
-
-def scan_terms(clause_text, maximum):
-    """Index words from the scan term on, alphabetically, with public-record counts."""
-    from thuvien.core.vietnamese import fold
-    from thuvien.interop.sru.translate import INDEXES, resolve_index
-    from thuvien.search import index as search_index
-    from thuvien.search.query import filter_query
-
-    try:
-        node = cql.parse(clause_text)
-    except cql.CQLSyntaxError as exc:
-        raise Diagnostic(10, str(exc)) from exc
-    if not isinstance(node, cql.SearchClause) or node.sort_keys:
-        raise Diagnostic(10, "scanClause must be one search clause")
-    kind, scope = INDEXES[resolve_index(node)]
-    if kind != "text":
-        raise Diagnostic(16, node.index)
-    if node.relation.value.lower() not in ("=", "==", "exact", "any", "all", "adj"):
-        raise Diagnostic(19, node.relation.value)
-    words = fold(node.term).replace("*", " ").split()
-    start = words[0] if words else ""
-    searcher = search_index.searcher()
-    visible = filter_query("visibility", ["public"])
-    found = searcher.terms_with_prefix(SCAN_SCOPES[scope], start[:1], filter_query=visible)
-    terms = sorted((t, n) for t, n in found if n > 0 and t >= start)
-    return terms[:maximum]
 
 
 def scan_response(ctx, terms=(), fatal=False):
