@@ -200,6 +200,13 @@ def test_diagnostics(sru, db, params, number):
         assert root.find("{*}records") is None
 
 
+def test_control_characters_never_break_the_response(sru, db):
+    root = sru.get(version="1.2", operation="searchRetrieve", query="dc.title = \x00\x07(", recordSchema="\x01")
+    assert diag_numbers(root) == [10]  # the control characters are dropped; "(" is still an error
+    scan = sru.get(version="2.0", operation="scan", scanClause="\x00")
+    assert diag_numbers(scan) == [10]
+
+
 def test_unsupported_version_answers_in_2_0_with_details(sru, db):
     root = sru.get(version="9.9", operation="searchRetrieve", query="cat")
     assert root.tag == f"{{{SRU_2}}}searchRetrieveResponse"

@@ -5,6 +5,7 @@ wrong with the request becomes a diagnostic inside it, never an HTTP error.
 """
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -48,7 +49,8 @@ class Context:
 
 def respond(params, host="localhost", port=80):
     """The SRU response (bytes of XML) to request ``params`` (a dict of strings)."""
-    params = {k: v for k, v in params.items() if isinstance(v, str)}
+    # Characters XML cannot carry (NUL, other C0 controls, lone surrogates) are dropped first.
+    params = {_xml_safe(k): _xml_safe(v) for k, v in params.items() if isinstance(v, str)}
     version = params.get("version") or "2.0"
     operation = params.get("operation") or (
         "searchRetrieve" if "query" in params else "scan" if "scanClause" in params else "explain")
@@ -72,6 +74,13 @@ def respond(params, host="localhost", port=80):
         builder = {"searchRetrieve": search_retrieve_response, "scan": scan_response}.get(operation, explain_response)
         root = builder(ctx, fatal=True)
     return _serialise(root)
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text):
+    return _NOT_XML.sub("", text)
 
 
 def _serialise(root):
