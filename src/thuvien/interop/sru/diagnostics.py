@@ -16,6 +16,7 @@ MESSAGES = {
     20: "Unsupported relation modifier",
     23: "Too many characters in term",
     27: "Empty term unsupported",
+    30: "Too many masking characters in term",
     36: "Term in invalid format for index or relation",
     37: "Unsupported boolean operator",
     38: "Too many boolean operators in query",

@@ -20,6 +20,7 @@ from thuvien.search.query import FIELDS, phrase_query, word_query, year_range_qu
 MAX_TERM_LENGTH = 500
 MAX_WORDS = 32
 MAX_CLAUSES = 64
+MAX_MASKS = 8  # each * or ? widens a regex over the term dictionary
 
 # Context-set identifiers we know, by their usual prefix.
 CONTEXT_SETS = {
@@ -243,7 +244,10 @@ def term_tokens(term, masked=True):
             tokens.append(("regex", pattern))
         current.clear()
 
-    for char, kind in _units(term, masked):
+    units = list(_units(term, masked))
+    if sum(kind in ("star", "one") for _, kind in units) > MAX_MASKS:
+        raise Diagnostic(30, str(MAX_MASKS))
+    for char, kind in units:
         if kind in ("star", "one") or (kind == "lit" and char.isalnum()):
             current.append((char, kind))
         else:
