@@ -12,10 +12,10 @@ from lxml import etree
 
 from thuvien.interop.sru import cql
 from thuvien.interop.sru.diagnostics import Diagnostic
-from thuvien.interop.sru.scan import scan_terms
 from thuvien.interop.sru.explain import (
     DEFAULT_RECORDS, DEFAULT_TERMS, MAX_RECORDS, MAX_TERMS, SCHEMAS, ZEEREX_SCHEMA, explain_record, schema_named,
 )
+from thuvien.interop.sru.scan import scan_terms
 from thuvien.interop.sru.translate import Sort, translate_text
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,6 @@ NS_1 = {"zs": "http://www.loc.gov/zing/srw/", "diag": "http://www.loc.gov/zing/s
 NS_2 = {"zs": "http://docs.oasis-open.org/ns/search-ws/sruResponse",
         "diag": "http://docs.oasis-open.org/ns/search-ws/diagnostic",
         "scan": "http://docs.oasis-open.org/ns/search-ws/scan"}
-OPERATIONS = ("explain", "searchRetrieve", "scan")
 MAX_START = 1_000_000  # tantivy collects start+maximum hits; deeper pages get diagnostic 61
 DATABASE = "sru"
 
@@ -56,8 +55,7 @@ def respond(params, host="localhost", port=80):
         "searchRetrieve" if "query" in params else "scan" if "scanClause" in params else "explain")
     if version not in VERSIONS:
         ctx = Context(params, "2.0", host, port, [Diagnostic(5, "2.0")])
-        builder = {"searchRetrieve": search_retrieve_response, "scan": scan_response}.get(operation, explain_response)
-        return _serialise(builder(ctx, fatal=True))
+        return _serialise(_empty_response(operation)(ctx, fatal=True))
     ctx = Context(params, version, host, port)
     try:
         if operation == "searchRetrieve":
@@ -71,9 +69,13 @@ def respond(params, host="localhost", port=80):
     except Exception:  # a bug must still give a valid SRU response
         log.exception("SRU request failed: %r", params)
         ctx.diagnostics = [Diagnostic(1)]
-        builder = {"searchRetrieve": search_retrieve_response, "scan": scan_response}.get(operation, explain_response)
-        root = builder(ctx, fatal=True)
+        root = _empty_response(operation)(ctx, fatal=True)
     return _serialise(root)
+
+
+def _empty_response(operation):
+    """The builder of a response with no content, only diagnostics."""
+    return {"searchRetrieve": search_retrieve_response, "scan": scan_response}.get(operation, explain_response)
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -96,9 +98,8 @@ def _el(parent, ns, name, text=None):
     return node
 
 
-def _root(ctx, name, namespace_key="zs"):
-    ns = ctx.ns[namespace_key]
-    return etree.Element(f"{{{ns}}}{name}", nsmap={"zs" if namespace_key == "zs" else namespace_key: ns})
+def _root(ctx, name):
+    return etree.Element(f"{{{ctx.ns['zs']}}}{name}", nsmap={"zs": ctx.ns["zs"]})
 
 
 def _diagnostics(ctx, parent, namespace_key="zs"):
