@@ -218,7 +218,8 @@ def search_retrieve(ctx):
         result.total = total
         if too_deep or result.start > max(total, 1):
             raise Diagnostic(61, str(result.start))
-        rows = BibRecord.objects.filter(id__in=ids, visibility="public", is_deleted=False).in_bulk()
+        rows = BibRecord.objects.filter(id__in=ids, visibility="public", is_deleted=False)
+        rows = (rows.only("id", "marc") if schema == "marcxml" else rows.defer("marc")).in_bulk()
         position = result.start
         for record_id in ids:
             record = rows.get(record_id)
