@@ -158,6 +158,8 @@ def test_scan(sru, catalogue):
     assert values == sorted(values) and {"hoa", "hoai"} <= set(values)
     subjects = sru.get(version="1.2", operation="scan", scanClause='dc.subject="chăn"')
     assert [t.findtext("{*}value") for t in subjects.iter("{*}term")][0] == "chan"
+    assert [t.findtext("{*}displayTerm") for t in subjects.iter("{*}term")][0] == "chăn"
+    assert [t.findtext("{*}displayTerm") for t in around.iter("{*}term")] == ["tích", "truyện", "việt"]
 
 
 @pytest.mark.parametrize("params, number", [

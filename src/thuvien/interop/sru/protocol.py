@@ -338,10 +338,11 @@ def scan_response(ctx, terms=(), fatal=False):
         key = "zs"
     if terms:
         holder = _el(root, ns, "terms")
-        for value, count in terms:
+        for value, count, display in terms:
             term = _el(holder, ns, "term")
             _el(term, ns, "value", value)
             _el(term, ns, "numberOfRecords", count)
+            _el(term, ns, "displayTerm", display)
     echo = _el(root, ns, "echoedScanRequest")
     if not ctx.v2:
         _el(echo, ns, "version", ctx.version)

@@ -5,13 +5,24 @@ for "lich" or "lịch" lists the same word "lich" that searches match. Counts on
 cover public records (restricted ones are filtered out of every count).
 """
 
-from thuvien.core.vietnamese import fold
+from collections import defaultdict
+
+from thuvien.core import vietnamese
+from thuvien.core.vietnamese import fold, nfc
 from thuvien.interop.sru import cql
 from thuvien.interop.sru.diagnostics import Diagnostic
 from thuvien.interop.sru.translate import INDEXES, resolve_index
 
 FIELDS = {"title": "title_fold", "author": "author_fold", "subject": "subject_fold", "any": "text_fold"}
+EXACT_FIELDS = {"title": "title_exact", "author": "author_exact", "subject": "subject_exact", "any": "text_exact"}
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+# Every lower-case letter as typed (with its tone), by the folded letter it starts a word as.
+_TYPED = defaultdict(set)
+for _letter in vietnamese.ALPHABET:
+    for _tone in ("",) + vietnamese.TONES:
+        _char = nfc(_letter + _tone)
+        if len(_char) == 1:
+            _TYPED[fold(_char)].add(_char)
 
 
 def scan_terms(clause_text, maximum, position=1):
@@ -59,4 +70,18 @@ def scan_terms(clause_text, maximum, position=1):
             break
         before = [t for t in terms_of(letter) if t[0] < start] + before
     before = before[len(before) - wanted_before:] if wanted_before else []
-    return (before + after)[:maximum]
+    terms = (before + after)[:maximum]
+    return [(term, count, display) for (term, count), display
+            in zip(terms, _display_forms(searcher, scope, [t for t, _ in terms], visible))]
+
+
+def _display_forms(searcher, scope, words, visible):
+    """The most used form with diacritics of each folded word ("lich" -> "lịch")."""
+    best, wanted = {}, set(words)
+    for letter in sorted({w[:1] for w in words if w}):
+        for char in _TYPED.get(letter, {letter}):
+            for term, count in searcher.terms_with_prefix(EXACT_FIELDS[scope], char, filter_query=visible):
+                key = fold(term)
+                if count > 0 and key in wanted and count > best.get(key, ("", 0))[1]:
+                    best[key] = (term, count)
+    return [best.get(w, (w, 0))[0] for w in words]
