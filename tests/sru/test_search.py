@@ -119,3 +119,25 @@ def test_paging(sru, catalogue):
     assert titles(last) == [GOATS] and last.find("{*}nextRecordPosition") is None
     counted = sru.search("cql.allRecords = 1", maximumRecords="0")
     assert hit_count(counted) == 5 and titles(counted) == []
+
+
+def test_same_matches_as_the_opac_search(sru, catalogue):
+    """cql.serverChoice/dc.title find exactly what the OPAC finds for the same words."""
+    from thuvien.catalog.models import BibRecord
+    from thuvien.search.service import SearchRequest, search
+
+    def opac(q, scope="any"):
+        ids = search(SearchRequest(q=q, scope=scope, page_size=100, facets=())).ids
+        return {BibRecord.objects.get(pk=i).title for i in ids}
+
+    for words in ["việt nam", "viet nam", "lichj suwr", "dế", "ninh bình", "truy*", "mèn ký"]:
+        assert set(found(sru, f'cql.serverChoice all "{words}"')) == opac(words), words
+        assert set(found(sru, f'dc.title all "{words}"')) == opac(words, "title"), words
+
+
+def test_withdrawn_records_are_gone(sru, catalogue):
+    from thuvien.catalog import services
+
+    assert found(sru, "dc.title = truyện") == [TALES]
+    services.withdraw_record(catalogue.tales)
+    assert found(sru, "dc.title = truyện") == []
