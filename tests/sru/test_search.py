@@ -48,6 +48,8 @@ CASES = [
     ("dc.date >= 2005", {TALES, GOATS, GAZETTEER}),
     ('dc.date within "2000 2010"', {TALES, GAZETTEER}),
     ('dc.date any "1941 2020"', {CRICKET, GOATS}),
+    ("dc.date <> 2010", {HISTORY, CRICKET, GOATS, GAZETTEER}),
+    ('dc.title <> "việt"', {CRICKET, GOATS, GAZETTEER}),
     # booleans
     ("dc.title = việt and dc.date > 2000", {TALES}),
     ("dc.title = mèn or dc.title = địa", {CRICKET, GAZETTEER}),

@@ -74,7 +74,7 @@ def explain_record(host, port, database, version, title):
     etree.SubElement(config, z + "default", type="contextSet").text = "dc"
     etree.SubElement(config, z + "default", type="index").text = "cql.serverChoice"
     etree.SubElement(config, z + "supports", type="sort").text = "dc.title dc.date"
-    etree.SubElement(config, z + "supports", type="relation").text = "= == exact adj all any < > <= >= within"
+    etree.SubElement(config, z + "supports", type="relation").text = "= == exact adj all any <> < > <= >= within"
     etree.SubElement(config, z + "supports", type="maskingCharacter").text = "* ?"
     etree.SubElement(config, z + "supports", type="booleanOperator").text = "and or not"
     return root

@@ -54,10 +54,10 @@ ALIASES = {"author": ("dc", "creator"), "isbn": ("bath", "isbn"), "serverchoice"
            "anywhere": ("cql", "anywhere"), "allrecords": ("cql", "allrecords"), "id": ("rec", "id")}
 
 RELATIONS = {
-    "text": ("=", "==", "exact", "adj", "all", "any"),
-    "year": ("=", "==", "exact", "<", ">", "<=", ">=", "within", "any"),
-    "isbn": ("=", "==", "exact", "any"),
-    "id": ("=", "==", "exact", "any"),
+    "text": ("=", "==", "exact", "adj", "all", "any", "<>"),
+    "year": ("=", "==", "exact", "<", ">", "<=", ">=", "within", "any", "<>"),
+    "isbn": ("=", "==", "exact", "any", "<>"),
+    "id": ("=", "==", "exact", "any", "<>"),
     "all": ("=", "==", "exact", "any", "all", "adj"),
 }
 RELATION_MODIFIERS = ("ignorecase", "ignoreaccents", "masked", "unmasked", "word", "relevant")
@@ -170,6 +170,12 @@ class _Walker:
             raise Diagnostic(23, str(MAX_TERM_LENGTH))
         if kind == "all":
             return Query.all_query()
+        if relation == "<>":  # "not equal": everything but what "=" finds
+            matched = self._match(kind, scope, term, "=", masked)
+            return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, matched)])
+        return self._match(kind, scope, term, relation, masked)
+
+    def _match(self, kind, scope, term, relation, masked):
         if kind == "text":
             return text_query(term, relation, scope, masked)
         if kind == "year":
