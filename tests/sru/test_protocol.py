@@ -170,6 +170,7 @@ def test_scan(sru, catalogue):
     ({"version": "1.2", "operation": "searchRetrieve", "query": "a and"}, 10),
     ({"version": "1.2", "operation": "searchRetrieve", "query": "foo.title = x"}, 15),
     ({"version": "1.2", "operation": "searchRetrieve", "query": "dc.publisher = x"}, 16),
+    ({"version": "1.2", "operation": "searchRetrieve", "query": '> dc = "http://example.org/x" dc.title = x'}, 15),
     ({"version": "1.2", "operation": "searchRetrieve", "query": "dc.title < x"}, 19),
     ({"version": "1.2", "operation": "searchRetrieve", "query": "dc.title encloses x"}, 19),
     ({"version": "1.2", "operation": "searchRetrieve", "query": "dc.title any/stem x"}, 20),

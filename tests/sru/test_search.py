@@ -63,6 +63,10 @@ CASES = [
     ("dc.title = ph*u", {CRICKET}),
     ("dc.creator = hoa*", {CRICKET, TALES}),
     ("cql.allRecords = 1", {HISTORY, CRICKET, TALES, GOATS, GAZETTEER}),
+    # prefix maps and the "index relation (query)" form
+    ('> x = "info:srw/cql-context-set/1/dc-v1.1" x.title = mèn', {CRICKET}),
+    ('> "info:srw/cql-context-set/1/dc-v1.1" creator = hoài', {CRICKET}),
+    ("dc.title = (mèn or nuôi)", {CRICKET, GOATS}),
 ]
 
 
