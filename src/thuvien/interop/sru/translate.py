@@ -154,8 +154,9 @@ class _Walker:
         context, name = self.resolve(node.index, mapping)
         kind, scope = INDEXES[(context, name)]
         relation = node.relation.value.lower()
-        if relation.startswith("cql."):
-            relation = relation[4:]
+        relation = relation.removeprefix("cql.")
+        if relation == "scr":  # CQL 1.1's "server choice" relation
+            relation = "="
         if relation not in RELATIONS[kind]:
             raise Diagnostic(19, node.relation.value)
         masked = True
