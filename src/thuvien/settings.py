@@ -143,3 +143,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("THUVIEN_LOG_LEVEL", "WARNING")},
 }
+
+# Digital library: limits on what ingest accepts (bigger or stranger files are refused).
+DIGITAL_MAX_FILE_BYTES = int(os.environ.get("THUVIEN_DIGITAL_MAX_FILE_BYTES", 1024 * 1024 * 1024))
+DIGITAL_MAX_PIXELS = int(os.environ.get("THUVIEN_DIGITAL_MAX_PIXELS", 150_000_000))  # per page
+DIGITAL_MAX_PDF_PAGES = int(os.environ.get("THUVIEN_DIGITAL_MAX_PDF_PAGES", 2000))
+DIGITAL_PDF_DPI = int(os.environ.get("THUVIEN_DIGITAL_PDF_DPI", 150))
+DIGITAL_TILE_SIZE = 512
+DIGITAL_OCR_LANGUAGES = os.environ.get("THUVIEN_DIGITAL_OCR_LANGUAGES", "vie")
+# A front web server may send the files itself: "X-Accel-Redirect" (nginx) or "X-Sendfile".
+DIGITAL_SENDFILE_HEADER = os.environ.get("THUVIEN_DIGITAL_SENDFILE_HEADER", "")
+DIGITAL_SENDFILE_PREFIX = os.environ.get("THUVIEN_DIGITAL_SENDFILE_PREFIX", "/protected-media/")

@@ -1,0 +1,135 @@
+"""The digital library: collections, digital objects of catalogue records, their page files."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessLevel(models.TextChoices):
+    OPEN = "open", _("Open to everyone")
+    REGISTERED = "registered", _("Registered readers")
+    ONSITE = "onsite", _("On site only")
+    STAFF = "staff", _("Staff only (restricted)")
+    CLOSED = "closed", _("Closed")
+
+
+# Stricter levels rank higher; a file's override can only tighten its object's level.
+ACCESS_RANK = {AccessLevel.OPEN: 0, AccessLevel.REGISTERED: 1, AccessLevel.ONSITE: 2,
+               AccessLevel.STAFF: 3, AccessLevel.CLOSED: 4}
+
+
+class CollectionKind(models.TextChoices):
+    LOCAL_STUDIES = "local_studies", _("Local studies (địa chí)")
+    RARE = "rare", _("Ancient and rare documents")
+    HAN_NOM = "han_nom", _("Hán Nôm")
+    INSTITUTIONAL = "institutional", _("Institutional (nội sinh)")
+    OTHER = "other", _("Other")
+
+
+class Licence(models.TextChoices):
+    CC_BY = "http://creativecommons.org/licenses/by/4.0/", "CC BY 4.0"
+    CC_BY_SA = "http://creativecommons.org/licenses/by-sa/4.0/", "CC BY-SA 4.0"
+    CC_BY_NC = "http://creativecommons.org/licenses/by-nc/4.0/", "CC BY-NC 4.0"
+    CC0 = "http://creativecommons.org/publicdomain/zero/1.0/", "CC0 1.0"
+    PUBLIC_DOMAIN = "http://creativecommons.org/publicdomain/mark/1.0/", _("Public domain")
+    IN_COPYRIGHT = "http://rightsstatements.org/vocab/InC/1.0/", _("In copyright")
+    EDUCATIONAL = "http://rightsstatements.org/vocab/InC-EDU/1.0/", _("In copyright – educational use permitted")
+    UNDETERMINED = "http://rightsstatements.org/vocab/UND/1.0/", _("Copyright undetermined")
+
+
+class Collection(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=20, choices=CollectionKind.choices, default=CollectionKind.OTHER)
+    library = models.ForeignKey("network.Library", on_delete=models.PROTECT, related_name="digital_collections",
+                                verbose_name=_("owning library"))
+    description = models.TextField(_("description"), blank=True)
+    # The plan's goal: this share of the collection's documents digitised.
+    target_percent = models.PositiveSmallIntegerField(_("target (%)"), default=70)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("digital collection")
+
+    def __str__(self):
+        return self.name
+
+
+class DigitalObject(models.Model):
+    """The digitised form of one catalogue record: ordered page files."""
+
+    record = models.ForeignKey("catalog.BibRecord", on_delete=models.PROTECT, related_name="digital_objects")
+    collection = models.ForeignKey(Collection, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="objects", verbose_name=_("collection"))
+    library = models.ForeignKey("network.Library", on_delete=models.PROTECT, related_name="digital_objects",
+                                verbose_name=_("owning library"))
+    access = models.CharField(_("access"), max_length=12, choices=AccessLevel.choices, default=AccessLevel.OPEN)
+    label = models.CharField(_("label"), max_length=255, blank=True)
+    licence = models.CharField(_("licence"), max_length=100, choices=Licence.choices,
+                               default=Licence.UNDETERMINED)
+    # Provenance of donated or deposited documents.
+    donor = models.CharField(_("donor"), max_length=255, blank=True)
+    donated_on = models.DateField(_("date given"), null=True, blank=True)
+    provenance_note = models.TextField(_("provenance note"), blank=True)
+    storage_dir = models.CharField(max_length=255, editable=False)  # relative to MEDIA_ROOT
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["record", "id"]
+        verbose_name = _("digital object")
+
+    def __str__(self):
+        return self.label or str(self.record)
+
+
+class OcrStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class TextSource(models.TextChoices):
+    NONE = "", _("None")
+    OCR = "ocr", _("OCR")
+    PDF = "pdf", _("PDF text layer")
+
+
+class DigitalFile(models.Model):
+    """One page: its stored source file, its IIIF derivatives and its text."""
+
+    object = models.ForeignKey(DigitalObject, on_delete=models.CASCADE, related_name="files")
+    order = models.PositiveIntegerField(_("page"))
+    source_name = models.CharField(_("file name"), max_length=255)
+    path = models.CharField(max_length=500)  # the stored original, relative to MEDIA_ROOT
+    pdf_page = models.PositiveIntegerField(null=True, blank=True)  # 1-based, when ``path`` is a PDF
+    mime_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    access = models.CharField(_("access override"), max_length=12, choices=AccessLevel.choices, blank=True)
+    ocr_status = models.CharField(max_length=10, choices=OcrStatus.choices, default=OcrStatus.PENDING)
+    text_source = models.CharField(max_length=5, choices=TextSource.choices, blank=True)
+    text = models.TextField(blank=True)
+    hocr_path = models.CharField(max_length=500, blank=True)
+    iiif_dir = models.CharField(max_length=500)  # static tiles, relative to MEDIA_ROOT
+
+    class Meta:
+        ordering = ["object", "order"]
+        constraints = [models.UniqueConstraint(fields=["object", "order"], name="digital_file_page_unique")]
+
+    def __str__(self):
+        return f"{self.object_id}/{self.order}"
+
+    @property
+    def effective_access(self):
+        if self.access and ACCESS_RANK[self.access] > ACCESS_RANK[self.object.access]:
+            return self.access
+        return self.object.access
+
+
+def media_path(relative):
+    """Absolute path of a stored file (paths in the database are relative to MEDIA_ROOT)."""
+    return Path(settings.MEDIA_ROOT) / relative
