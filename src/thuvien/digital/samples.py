@@ -41,7 +41,7 @@ def born_digital_pdf(pages, path):
     """A PDF with a real text layer (embedded DejaVu font), one text per page."""
     from fpdf import FPDF
 
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format=(148, 210))
     pdf.add_font("DejaVu", fname=FONT)
     pdf.set_font("DejaVu", size=12)
     for text in pages:
