@@ -28,7 +28,7 @@ def digitise(samples, record, network):
     """Ingest the born-digital PDF (two pages, text layer: no OCR) with an access level."""
     from thuvien.digital.ingest import ingest
 
-    def make(access="open", library="NB-TVT", target=None, paths=None):
+    def make(access="open", library="NB-KS", target=None, paths=None):
         result = ingest(paths or [samples / "born.pdf"], target or record, access=access,
                         library=network[library])
         return result.object
@@ -42,7 +42,13 @@ OFFSITE_IP = "203.0.113.9"
 
 @pytest.fixture
 def onsite(network):
-    library = network["NB-TVT"]
+    library = network["NB-KS"]
     library.onsite_ip_ranges = "10.20.0.0/16\n# reading room\n192.168.5.0/24"
     library.save()
     return ONSITE_IP
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The demo staff accounts are hashed per test; a fast hasher keeps this area quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
