@@ -66,9 +66,10 @@ def test_bad_files_are_refused_and_the_rest_go_in(samples, record, network, tmp_
     result = ingest([fake, truncated, bomb, good, locked, text], record, library=network["NB-TVT"])
     refused = dict(result.refused)
     assert set(refused) == {"fake.pdf", "truncated.jpg", "bomb.png", "locked.pdf", "notes.txt"}
-    assert "not a PDF" in refused["fake.pdf"]
-    assert "encrypted" in refused["locked.pdf"]
-    assert "too large" in refused["bomb.png"] or "bomb" in refused["bomb.png"]
+    # messages in the interface language (Vietnamese by default)
+    assert "không phải là tệp PDF" in refused["fake.pdf"]
+    assert "mã hóa" in refused["locked.pdf"]
+    assert "quá lớn" in refused["bomb.png"] or "bom" in refused["bomb.png"]
     assert result.pages == 1
     assert [p.source_name for p in result.object.files.all()] == ["trang-2.jpg"]
 
