@@ -62,7 +62,7 @@ class DigitalObject(models.Model):
 
     record = models.ForeignKey("catalog.BibRecord", on_delete=models.PROTECT, related_name="digital_objects")
     collection = models.ForeignKey(Collection, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="objects", verbose_name=_("collection"))
+                                   related_name="digital_objects", verbose_name=_("collection"))
     library = models.ForeignKey("network.Library", on_delete=models.PROTECT, related_name="digital_objects",
                                 verbose_name=_("owning library"))
     access = models.CharField(_("access"), max_length=12, choices=AccessLevel.choices, default=AccessLevel.OPEN)
@@ -133,3 +133,105 @@ class DigitalFile(models.Model):
 def media_path(relative):
     """Absolute path of a stored file (paths in the database are relative to MEDIA_ROOT)."""
     return Path(settings.MEDIA_ROOT) / relative
+
+
+class Stage(models.TextChoices):
+    SELECTED = "selected", _("Selected")
+    SCANNING = "scanning", _("Scanning")
+    QUALITY_CHECK = "quality_check", _("Quality check")
+    METADATA = "metadata", _("Metadata")
+    PUBLISHED = "published", _("Published")
+
+
+STAGE_ORDER = [Stage.SELECTED, Stage.SCANNING, Stage.QUALITY_CHECK, Stage.METADATA, Stage.PUBLISHED]
+
+
+class DigitisationProject(models.Model):
+    """A library's plan to digitise part of a collection, with a target."""
+
+    name = models.CharField(_("name"), max_length=255)
+    library = models.ForeignKey("network.Library", on_delete=models.PROTECT, related_name="digitisation_projects",
+                                verbose_name=_("library"))
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="projects",
+                                   verbose_name=_("collection"))
+    # How many documents the collection holds in this project's scope; the plan's goal
+    # is the collection's target percentage of them.
+    target_count = models.PositiveIntegerField(_("documents in scope"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("digitisation project")
+
+    def __str__(self):
+        return self.name
+
+
+class DigitisationItem(models.Model):
+    project = models.ForeignKey(DigitisationProject, on_delete=models.CASCADE, related_name="items")
+    record = models.ForeignKey("catalog.BibRecord", on_delete=models.PROTECT, related_name="digitisation_items")
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.SELECTED,
+                             db_index=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="digitisation_items", verbose_name=_("assigned to"))
+    digital_object = models.ForeignKey(DigitalObject, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="digitisation_items")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "record"], name="digitisation_item_once")]
+
+    def __str__(self):
+        return f"{self.record} ({self.get_stage_display()})"
+
+
+class DigitisationEvent(models.Model):
+    """History of an item: every move, with who and why."""
+
+    item = models.ForeignKey(DigitisationItem, on_delete=models.CASCADE, related_name="events")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class DepositStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Deposit(models.Model):
+    """Digital documents offered by an organisation or a person, until staff review them."""
+
+    library = models.ForeignKey("network.Library", on_delete=models.PROTECT, related_name="deposits",
+                                verbose_name=_("library"))
+    depositor = models.CharField(_("your name or organisation"), max_length=255)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    title = models.CharField(_("title of the document"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
+    licence = models.CharField(_("licence"), max_length=100, choices=Licence.choices, default=Licence.CC_BY)
+    storage_dir = models.CharField(max_length=255, editable=False)
+    file_names = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=DepositStatus.choices, default=DepositStatus.PENDING,
+                              db_index=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    review_note = models.TextField(blank=True)
+    digital_object = models.ForeignKey(DigitalObject, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="deposits")
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("deposit")
+
+    def __str__(self):
+        return self.title
