@@ -46,3 +46,16 @@ def pages_matching(obj, query, visitor=None):
         if pattern.search(_normalise(page.text)) and (visitor is None or can_view(visitor, page)):
             pages.append(page.order)
     return pages
+
+
+def record_page_hits(record, query, request):
+    """For a search result: ``[(object, [page numbers])]`` of the record's objects the
+    visitor may see whose text holds ``query``."""
+    from thuvien.digital.selectors import objects_for_record
+
+    hits = []
+    for obj in objects_for_record(record, request):
+        pages = pages_matching(obj, query, request)
+        if pages:
+            hits.append((obj, pages))
+    return hits
