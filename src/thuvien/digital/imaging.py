@@ -156,17 +156,21 @@ def make_tiles(image, target_dir):
                  suffix=".jpg[Q=85,strip]", overlap=0)
     sizes = []
     width, height = image.width, image.height
+    current = image
     k = 0
     while True:
-        w = math.ceil(width / 2**k)
-        h = math.ceil(height / 2**k)
-        if w < SIZE_WIDTH_MIN and sizes:
-            break
+        w, h = math.ceil(width / 2**k), math.ceil(height / 2**k)
+        if k:
+            # Each size from the one before: halving a smaller image every step is cheap.
+            current = current.resize(w / current.width, vscale=h / current.height, kernel="linear")
+            if (current.width, current.height) != (w, h):
+                current = current.crop(0, 0, min(w, current.width), min(h, current.height))
+                w, h = current.width, current.height
+            current = current.copy_memory()
         if w <= SIZE_WIDTHS_MAX:
             directory = target_dir / "full" / f"{w},{h}" / "0"
             directory.mkdir(parents=True, exist_ok=True)
-            image.thumbnail_image(w, height=h, size="force").jpegsave(
-                str(directory / "default.jpg"), Q=85, strip=True)
+            current.jpegsave(str(directory / "default.jpg"), Q=85, strip=True)
             sizes.append({"width": w, "height": h})
         if w <= SIZE_WIDTH_MIN:
             break
