@@ -114,3 +114,17 @@ def test_cli_refuses_unknown_record(samples, db):
 
     with pytest.raises(CommandError):
         call_command("digital", "ingest", str(samples / "born.pdf"), "--record", "999999", "--library", "NB-TVT")
+
+
+def test_cli_collection_then_ingest_into_it(samples, record, network, capsys):
+    call_command("digital", "collection", "NB-DIACHI", "Tài liệu địa chí Ninh Bình", "--library", "NB-TVT",
+                 "--kind", "local_studies")
+    call_command("digital", "ingest", str(samples / "born.pdf"), "--record", str(record.pk),
+                 "--collection", "NB-DIACHI", "--access", "onsite")
+    obj = DigitalObject.objects.get()
+    assert obj.collection.code == "NB-DIACHI" and obj.library.code == "NB-TVT" and obj.access == "onsite"
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("digital", "ingest", str(samples / "born.pdf"), "--record", str(record.pk),
+                     "--collection", "NOPE")

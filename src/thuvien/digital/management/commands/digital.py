@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from thuvien.catalog.models import BibRecord
-from thuvien.digital.models import AccessLevel, Collection, Licence
+from thuvien.core.vietnamese import nfc
+from thuvien.digital.models import AccessLevel, Collection, CollectionKind, Licence
 from thuvien.network.models import Library
 
 
@@ -25,6 +26,12 @@ class Command(BaseCommand):
         ingest.add_argument("--wait", action="store_true", help="Return only when OCR is done.")
         verify = sub.add_parser("verify", help="Recompute checksums; exit 1 if anything changed or is missing.")
         verify.add_argument("--object", type=int, action="append")
+        collection = sub.add_parser("collection", help="Create or rename a digital collection.")
+        collection.add_argument("code")
+        collection.add_argument("name")
+        collection.add_argument("--library", required=True, help="Owning library code.")
+        collection.add_argument("--kind", default="other", choices=[c.value for c in CollectionKind])
+        collection.add_argument("--target", type=int, default=70, help="Target percentage digitised.")
         ocr = sub.add_parser("ocr", help="Run waiting OCR of an object now.")
         ocr.add_argument("object", type=int)
 
@@ -74,6 +81,18 @@ class Command(BaseCommand):
             "checked": report.checked, "changed": len(report.changed), "missing": len(report.missing)})
         if not report.ok:
             raise SystemExit(1)
+
+    def _collection(self, options):
+        library = Library.objects.filter(code=options["library"]).first()
+        if library is None:
+            raise CommandError(_("No library %(code)s.") % {"code": options["library"]})
+        if not 0 < options["target"] <= 100:
+            raise CommandError(_("The target is a percentage from 1 to 100."))
+        collection, created = Collection.objects.update_or_create(
+            code=options["code"], defaults={"name": nfc(options["name"]), "library": library,
+                                            "kind": options["kind"], "target_percent": options["target"]})
+        self.stdout.write(_("collection %(code)s %(state)s") % {
+            "code": collection.code, "state": _("created") if created else _("updated")})
 
     def _ocr(self, options):
         from thuvien.digital.ocr import ocr_object
