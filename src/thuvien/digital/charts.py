@@ -11,8 +11,10 @@ def progress_bars(rows, width=640, bar=22, gap=14, label_width=260):
         return ""
     chart_width = width - label_width - 60
     height = len(rows) * (bar + gap) + gap + 20
+    title = escape(_("Progress against the targets"))
+    target_label = escape(_("target"))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="progress-chart" role="img" '
-             f'viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(_("Progress against the targets"))}">']
+             f'viewBox="0 0 {width} {height}" width="100%" aria-label="{title}">']
     for n, row in enumerate(rows):
         y = gap + n * (bar + gap)
         done = min(100.0, row.percent) / 100 * chart_width
@@ -28,6 +30,6 @@ def progress_bars(rows, width=640, bar=22, gap=14, label_width=260):
         parts.append(f'<text x="{label_width + chart_width + 6}" y="{y + bar * 0.7}" font-size="13">'
                      f'{row.percent:g}%</text>')
     parts.append(f'<text x="{label_width}" y="{height - 4}" font-size="11" fill="#c62828">'
-                 f'| {escape(_("target"))}</text>')
+                 f'| {target_label}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))
