@@ -128,3 +128,22 @@ def test_cli_collection_then_ingest_into_it(samples, record, network, capsys):
     with pytest.raises(CommandError):
         call_command("digital", "ingest", str(samples / "born.pdf"), "--record", str(record.pk),
                      "--collection", "NOPE")
+
+
+def test_multipage_tiff_and_png_pages(samples, record, network, tmp_path):
+    from PIL import Image
+
+    frames = [Image.open(p).convert("L") for p in sorted((samples / "pages").iterdir())[:2]]
+    frames[0].save(tmp_path / "scan.tif", save_all=True, append_images=frames[1:], compression="tiff_lzw")
+    Image.open(samples / "pages" / "trang-3.jpg").convert("RGBA").save(tmp_path / "last.png")
+    result = ingest([tmp_path / "scan.tif", tmp_path / "last.png"], record, library=network["NB-TVT"])
+    pages = list(result.object.files.order_by("order"))
+    assert [(p.source_name, p.mime_type) for p in pages] == [
+        ("scan.tif", "image/tiff"), ("scan.tif", "image/tiff"), ("last.png", "image/png")]
+    assert pages[0].sha256 == pages[1].sha256 != pages[2].sha256
+    assert [p.pdf_page for p in pages] == [1, 2, None]
+    from thuvien.digital.ocr import ocr_object
+
+    ocr_object(result.object.pk)  # the second TIFF frame is read, not the first again
+    texts = [p.text for p in result.object.files.order_by("order")]
+    assert "Hoa Lư" in texts[0] and "Hán Nôm" in texts[1] and "Tràng An" in texts[2]

@@ -109,3 +109,21 @@ def test_deposit_is_reviewed_before_publication(client, network, staff, record, 
     assert obj.licence == "http://creativecommons.org/licenses/by/4.0/" and obj.files.count() == 2
     manifest = client.get(f"/iiif/manifest/{obj.pk}.json").json()
     assert any(m["value"] == {"none": ["Trường THPT Kim Sơn A"]} for m in manifest["metadata"])
+
+
+def test_staff_set_object_and_page_access(client, staff, digitise):
+    obj = digitise("open")
+    first, second = obj.files.order_by("order")
+    client.force_login(staff["yenmo_catalog"])
+    assert client.get(f"/staff/digital/objects/{obj.pk}/").status_code == 404  # another library's
+    client.force_login(staff["kimson_catalog"])
+    assert client.get(f"/staff/digital/objects/{obj.pk}/").status_code == 200
+    response = client.post(f"/staff/digital/objects/{obj.pk}/", {
+        "label": "Địa chí (bản quét)", "access": "registered", "licence": obj.licence,
+        f"page-{first.pk}": "", f"page-{second.pk}": "onsite"})
+    assert response.status_code == 302
+    obj.refresh_from_db()
+    second.refresh_from_db()
+    assert obj.access == "registered" and second.access == "onsite"
+    client.logout()
+    assert client.get(f"/iiif/3/{first.pk}/info.json").status_code == 403

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from thuvien.digital.models import STAGE_ORDER, AccessLevel, Collection, Deposit, DigitisationProject, Stage
+from thuvien.digital.models import (
+    STAGE_ORDER, AccessLevel, Collection, Deposit, DigitalObject, DigitisationProject, Stage,
+)
 from thuvien.network.models import Library
 
 
@@ -78,3 +80,15 @@ class RejectDepositForm(forms.Form):
 
 
 STAGES = Stage
+
+
+class ObjectForm(forms.ModelForm):
+    class Meta:
+        model = DigitalObject
+        fields = ["label", "access", "collection", "licence", "donor", "donated_on", "provenance_note"]
+        widgets = {"donated_on": forms.DateInput(attrs={"type": "date"}),
+                   "provenance_note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collection"].queryset = Collection.objects.filter(library=self.instance.library_id)

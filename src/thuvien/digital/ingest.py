@@ -9,6 +9,7 @@ OCR of pages without a text layer runs afterwards as a background task.
 import hashlib
 import re
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,7 @@ def ingest(paths, record, access=AccessLevel.OPEN, collection=None, library=None
     if not files:
         raise IngestError(_("No files to ingest."))
     media_root = Path(settings.MEDIA_ROOT)
+    _sweep_scratch(media_root / SCRATCH_DIR)
     scratch = media_root / SCRATCH_DIR / uuid.uuid4().hex
     scratch.mkdir(parents=True)
     result = IngestResult()
@@ -120,6 +122,19 @@ def ingest(paths, record, access=AccessLevel.OPEN, collection=None, library=None
     if result.ocr_pages:
         start_ocr(obj, wait=wait)
     return result
+
+
+def _sweep_scratch(folder, max_age=2 * 24 * 3600):
+    """Remove scratch left by an ingest that was killed (never one still running)."""
+    if not folder.is_dir():
+        return
+    now = time.time()
+    for entry in folder.iterdir():
+        try:
+            if now - entry.stat().st_mtime > max_age:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def start_ocr(obj, wait=False):
@@ -169,7 +184,7 @@ def _build_page(source, scratch, order):
     image = imaging.load_page(source)
     page_dir = f"pages/{order:04d}"
     imaging.make_tiles(image, scratch / page_dir / "iiif")
-    row = {"order": order, "pdf_page": source.page if source.mime_type == "application/pdf" else None,
+    row = {"order": order, "pdf_page": source.page,
            "width": image.width, "height": image.height, "iiif_dir": f"{page_dir}/iiif",
            "ocr_status": OcrStatus.PENDING, "text_source": TextSource.NONE, "text": "", "hocr_path": ""}
     if source.mime_type == "application/pdf":

@@ -103,7 +103,8 @@ class DigitalFile(models.Model):
     order = models.PositiveIntegerField(_("page"))
     source_name = models.CharField(_("file name"), max_length=255)
     path = models.CharField(max_length=500)  # the stored original, relative to MEDIA_ROOT
-    pdf_page = models.PositiveIntegerField(null=True, blank=True)  # 1-based, when ``path`` is a PDF
+    # 1-based page inside ``path`` when it holds several (a PDF or a multi-page TIFF)
+    pdf_page = models.PositiveIntegerField(null=True, blank=True)
     mime_type = models.CharField(max_length=100)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)

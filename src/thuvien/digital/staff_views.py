@@ -257,3 +257,27 @@ def deposit_offer(request):
         else:
             return render(request, "digital/deposit_thanks.html", {"library": data["library"]})
     return render(request, "digital/deposit_form.html", {"form": form})
+
+
+@digitiser_required
+def object_edit(request, object_id):
+    """An object's access levels (whole object and per page), description and provenance."""
+    from thuvien.digital.forms import ObjectForm
+    from thuvien.digital.models import AccessLevel, DigitalObject
+
+    obj = get_object_or_404(DigitalObject.objects.select_related("record", "library"), pk=object_id)
+    _scoped(request.user, obj.library_id)
+    form = ObjectForm(request.POST or None, instance=obj)
+    pages = list(obj.files.order_by("order"))
+    if request.method == "POST" and form.is_valid():
+        page_access = {p.pk: request.POST.get(f"page-{p.pk}", "") for p in pages}
+        try:
+            workflow.update_object(request.user, obj, {k: form.cleaned_data[k] for k in form.changed_data},
+                                   page_access)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("digital:staff_object", obj.pk)
+    return render(request, "digital/staff/object.html", {
+        "object": obj, "form": form, "pages": pages, "levels": AccessLevel.choices})

@@ -251,3 +251,22 @@ def pending_deposits(actor):
     deposits = Deposit.objects.filter(status=DepositStatus.PENDING).select_related("library")
     ids = permissions.library_ids_for(actor, permissions.DIGITISE)
     return deposits if ids is None else deposits.filter(library_id__in=ids)
+
+
+@transaction.atomic
+def update_object(actor, obj, changes, page_access=None):
+    """Change an object's description, access and provenance, and pages' access overrides."""
+    from thuvien.digital.models import AccessLevel, DigitalFile
+
+    _require(actor, obj.library_id)
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    obj.save()
+    for page_id, level in (page_access or {}).items():
+        if level and level not in AccessLevel.values:
+            raise ValidationError(_("Unknown access level: %(level)s") % {"level": level})
+        DigitalFile.objects.filter(object=obj, pk=page_id).update(access=level or "")
+    from thuvien.digital import serving
+
+    serving.clear_cache()
+    return obj
