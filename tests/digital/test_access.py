@@ -113,3 +113,13 @@ def test_bad_ip_ranges_open_nothing(client, digitise, network):
     library.save()
     obj = digitise("onsite")
     assert client.get(f"/iiif/manifest/{obj.pk}.json", REMOTE_ADDR="300.1.1.5").status_code == 403
+
+
+def test_forwarded_for_counts_only_from_a_trusted_proxy(client, digitise, onsite, settings):
+    obj = digitise("onsite")
+    url = f"/iiif/manifest/{obj.pk}.json"
+    forged = {"REMOTE_ADDR": OFFSITE_IP, "HTTP_X_FORWARDED_FOR": ONSITE_IP}
+    assert client.get(url, **forged).status_code == 403
+    settings.DIGITAL_TRUSTED_PROXIES = "127.0.0.1/32"
+    assert client.get(url, **forged).status_code == 403  # not from the proxy
+    assert client.get(url, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"1.2.3.4, {ONSITE_IP}").status_code == 200

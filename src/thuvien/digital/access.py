@@ -12,6 +12,7 @@ import ipaddress
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.db.models import Q
 
 from thuvien.accounts import permissions
@@ -38,9 +39,14 @@ class Visitor:
 
 
 def client_ip(request):
-    # REMOTE_ADDR only: a proxy in front sets it right (gunicorn --forwarded-allow-ips);
-    # X-Forwarded-For from the client cannot be trusted for on-site material.
-    return request.META.get("REMOTE_ADDR", "")
+    """The reader's address. X-Forwarded-For counts only when the request comes from a
+    proxy listed in DIGITAL_TRUSTED_PROXIES (its last entry is what that proxy saw)."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = getattr(settings, "DIGITAL_TRUSTED_PROXIES", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and trusted and ip_in_ranges(remote, trusted.replace(",", "\n")):
+        return forwarded.split(",")[-1].strip()
+    return remote
 
 
 def is_registered_reader(user):
