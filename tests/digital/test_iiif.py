@@ -28,6 +28,7 @@ def test_manifest_validates_and_links_back(client, digitise, validator, record):
     obj = digitise("open")
     response = client.get(f"/iiif/manifest/{obj.pk}.json")
     assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
+    assert "private" in response["Cache-Control"]  # pages shown differ by visitor
     manifest = response.json()
     errors = [e.message for e in validator.iter_errors(manifest)]
     assert not errors, errors
@@ -67,6 +68,7 @@ def test_every_tile_in_info_json_is_served(client, digitise):
                 response = client.get(url)
                 assert response.status_code == 200, url
                 assert response["Content-Type"] == "image/jpeg"
+                assert response["Cache-Control"].startswith("public")
                 fetched += 1
     for size in info["sizes"]:
         assert client.get(f"/iiif/3/{page.pk}/full/{size['width']},{size['height']}/0/default.jpg").status_code == 200

@@ -184,19 +184,33 @@ def make_tiles(image, target_dir):
     return info
 
 
-def pdf_words(source):
-    """Words of a PDF page's text layer, in pixel coordinates of the rendered page.
+class PdfText:
+    """Words of a PDF's text layer, page by page, in pixel coordinates of the rendered
+    pages. The PDF is parsed once for all its pages."""
 
-    Returns ``[]`` when the page has no text layer (a scanned page: OCR it instead).
-    """
-    import pdfplumber
+    def __init__(self, path):
+        self.path = path
+        self._pdf = None
 
-    scale = settings.DIGITAL_PDF_DPI / 72
-    try:
-        with pdfplumber.open(str(source.path)) as pdf:
-            page = pdf.pages[source.page - 1]
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._pdf is not None:
+            self._pdf.close()
+
+    def words(self, page_number):
+        """``[(text, x0, y0, x1, y1)]``; ``[]`` when the page has no text layer (OCR it instead)."""
+        import pdfplumber
+
+        scale = settings.DIGITAL_PDF_DPI / 72
+        try:
+            if self._pdf is None:
+                self._pdf = pdfplumber.open(str(self.path))
+            page = self._pdf.pages[page_number - 1]
             words = page.extract_words(keep_blank_chars=False, use_text_flow=True)
-    except Exception:  # a broken text layer is no text layer; the page is OCRed
-        return []
-    return [(w["text"], round(w["x0"] * scale), round(w["top"] * scale),
-             round(w["x1"] * scale), round(w["bottom"] * scale)) for w in words if w["text"].strip()]
+            page.flush_cache()
+        except Exception:  # a broken text layer is no text layer; the page is OCRed
+            return []
+        return [(w["text"], round(w["x0"] * scale), round(w["top"] * scale),
+                 round(w["x1"] * scale), round(w["bottom"] * scale)) for w in words if w["text"].strip()]

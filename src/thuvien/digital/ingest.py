@@ -160,9 +160,10 @@ def _build(files, scratch, result, progress):
             shutil.copyfile(path, stored)
             digest, size = sha256_of(stored), stored.stat().st_size
             built = []
-            for source in sources:
-                source.path = stored
-                built.append(_build_page(source, scratch, len(pages) + len(built) + 1))
+            with imaging.PdfText(stored) as text_layer:
+                for source in sources:
+                    source.path = stored
+                    built.append(_build_page(source, scratch, len(pages) + len(built) + 1, text_layer))
         except (Refused, OSError) as refusal:
             result.refused.append((path.name, str(refusal)))
             stored.unlink(missing_ok=True)
@@ -180,7 +181,7 @@ def _build(files, scratch, result, progress):
     return pages
 
 
-def _build_page(source, scratch, order):
+def _build_page(source, scratch, order, text_layer):
     image = imaging.load_page(source)
     page_dir = f"pages/{order:04d}"
     imaging.make_tiles(image, scratch / page_dir / "iiif")
@@ -188,7 +189,7 @@ def _build_page(source, scratch, order):
            "width": image.width, "height": image.height, "iiif_dir": f"{page_dir}/iiif",
            "ocr_status": OcrStatus.PENDING, "text_source": TextSource.NONE, "text": "", "hocr_path": ""}
     if source.mime_type == "application/pdf":
-        words = imaging.pdf_words(source)
+        words = text_layer.words(source.page)
         if words:
             data = hocr.write_words(words, image.width, image.height).encode()
             (scratch / page_dir / "page.hocr").write_bytes(data)

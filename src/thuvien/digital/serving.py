@@ -75,12 +75,15 @@ def allowed_facts(request, file_id):
     return facts
 
 
-def cache_headers(response, level):
+def cache_headers(response, level, shared=True):
+    """Open images may sit in shared caches (for an hour: access can be tightened later);
+    anything else, and documents that differ by visitor (``shared=False``), stay private."""
     if level == AccessLevel.OPEN:
-        response["Cache-Control"] = "public, max-age=86400"
         response["Access-Control-Allow-Origin"] = "*"
+    if level == AccessLevel.OPEN and shared:
+        response["Cache-Control"] = "public, max-age=3600"
     else:
-        response["Cache-Control"] = "private, max-age=600"
+        response["Cache-Control"] = "private, max-age=300"
         response["Vary"] = "Cookie"
     return response
 

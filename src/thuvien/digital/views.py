@@ -18,11 +18,11 @@ def _base(request):
     return f"{request.scheme}://{request.get_host()}"
 
 
-def _json(request, document, level, profile=None):
+def _json(request, document, level, profile=None, shared=False):
     response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
     if "application/ld+json" in request.headers.get("Accept", "") and profile:
         response["Content-Type"] = profile
-    return serving.cache_headers(response, level)
+    return serving.cache_headers(response, level, shared=shared)
 
 
 @require_GET
@@ -37,7 +37,8 @@ def info_json(request, file_id):
         return facts
     info = json.loads((facts.iiif_dir / "info.json").read_text())
     info = {"@context": iiif.IMAGE_CONTEXT, "id": iiif.image_service_url(_base(request), file_id), **info}
-    return _json(request, info, facts.level, 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"')
+    return _json(request, info, facts.level, 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"',
+                 shared=True)
 
 
 @require_GET
