@@ -107,3 +107,21 @@ def test_ocr_text_and_download(client, digitise, samples):
     download = client.get(f"/digital/file/{page.pk}/download")
     assert b"".join(download.streaming_content) == (samples / "born.pdf").read_bytes()
     assert "attachment" in download["Content-Disposition"]
+
+
+def test_downloads_can_be_watermarked(client, digitise, settings, staff, samples):
+    from PIL import Image
+    import io
+
+    settings.DIGITAL_WATERMARK = "Thư viện huyện Kim Sơn"
+    obj = digitise("open")
+    page = obj.files.get(order=1)
+    response = client.get(f"/digital/file/{page.pk}/download")
+    assert response["Content-Type"] == "image/jpeg"
+    image = Image.open(io.BytesIO(response.content))
+    assert image.size == (page.width, page.height)
+    band = image.convert("L").crop((0, page.height * 3 // 4, page.width, page.height - 10))
+    assert band.getextrema()[0] < 200  # grey lettering where the page is blank paper
+    client.force_login(staff["kimson_catalog"])  # digitisers get the original
+    original = client.get(f"/digital/file/{page.pk}/download")
+    assert b"".join(original.streaming_content) == (samples / "born.pdf").read_bytes()

@@ -214,3 +214,21 @@ class PdfText:
             return []
         return [(w["text"], round(w["x0"] * scale), round(w["top"] * scale),
                  round(w["x1"] * scale), round(w["bottom"] * scale)) for w in words if w["text"].strip()]
+
+
+def watermarked_jpeg(source, text):
+    """The page as JPEG bytes with ``text`` set faintly across its lower part."""
+    pyvips = _vips()
+    image = load_page(source)
+    if image.bands == 1:
+        image = image.colourspace("srgb")
+    size = max(12, image.width // 40)
+    mark = pyvips.Image.text(text, font=f"DejaVu Sans Bold {size}", dpi=72, width=int(image.width * 0.9))
+    # mark is an alpha mask: grey ink at 35 % where the glyphs are
+    alpha = (mark * 0.35).cast("uchar")
+    ink = mark.new_from_image([90, 90, 90]).copy(interpretation="srgb")
+    overlay = ink.bandjoin(alpha)
+    x = max(0, (image.width - mark.width) // 2)
+    y = max(0, image.height - mark.height - image.height // 12)
+    image = image.composite2(overlay, "over", x=x, y=y).flatten().cast("uchar")
+    return image.jpegsave_buffer(Q=88, strip=True)

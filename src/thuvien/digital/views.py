@@ -3,12 +3,14 @@ downloads and recognised text. Every one asks ``access`` first."""
 
 import json
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from thuvien.digital import access, iiif, serving
+from thuvien.accounts import permissions
+from thuvien.digital import access, iiif, imaging, serving
 from thuvien.digital.models import DigitalFile, DigitalObject, media_path
 
 JSON_LD = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
@@ -102,6 +104,13 @@ def download(request, file_id):
     path = media_path(page.path)
     if not path.is_file():
         raise Http404
+    text = settings.DIGITAL_WATERMARK
+    if text and not permissions.can(request.user, permissions.DIGITISE, page.object.library_id):
+        # Readers get the page as a watermarked image; digitisers keep the original.
+        data = imaging.watermarked_jpeg(imaging.PageSource(path, page.mime_type, page.pdf_page), text)
+        response = HttpResponse(data, content_type="image/jpeg")
+        response["Content-Disposition"] = f'attachment; filename="page-{page.object_id}-{page.order}.jpg"'
+        return serving.cache_headers(response, access.level_of(page), shared=False)
     return serving.send_file(path, page.mime_type, access.level_of(page), filename=page.source_name)
 
 

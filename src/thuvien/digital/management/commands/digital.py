@@ -65,7 +65,7 @@ class Command(BaseCommand):
             self.stderr.write(_("refused %(name)s: %(message)s") % {"name": name, "message": message})
         self.stdout.write(_("object %(id)d: %(pages)d pages, %(ocr)d for OCR%(waited)s") % {
             "id": result.object.pk, "pages": result.pages, "ocr": result.ocr_pages,
-            "waited": _(" (done)") if options["wait"] else _(" (queued)")})
+            "waited": "" if not result.ocr_pages else _(" (done)") if options["wait"] else _(" (queued)")})
         if result.refused:
             raise SystemExit(2)
 
