@@ -22,6 +22,7 @@ def _paths(obj):
     return {
         "viewer": f"/digital/{obj.pk}/",
         "manifest": f"/iiif/manifest/{obj.pk}.json",
+        "Dublin Core": f"/digital/{obj.pk}/dc.xml",
         "info.json": f"/iiif/3/{page.pk}/info.json",
         "tile": f"/iiif/3/{page.pk}/0,0,512,512/512,512/0/default.jpg",
         "size": f"/iiif/3/{page.pk}/full/{size}/0/default.jpg",

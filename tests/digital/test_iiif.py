@@ -125,3 +125,18 @@ def test_downloads_can_be_watermarked(client, digitise, settings, staff, samples
     client.force_login(staff["kimson_catalog"])  # digitisers get the original
     original = client.get(f"/digital/file/{page.pk}/download")
     assert b"".join(original.streaming_content) == (samples / "born.pdf").read_bytes()
+
+
+def test_dublin_core_is_valid_oai_dc_and_access_checked(client, digitise, testdata, record):
+    import xmlschema
+
+    obj = digitise("open")
+    response = client.get(f"/digital/{obj.pk}/dc.xml")
+    schema = xmlschema.XMLSchema(str(testdata / "schemas/oai_dc.xsd"))
+    text = response.content.decode()
+    schema.validate(text)
+    assert "<dc:title>Địa chí Ninh Bình</dc:title>" in text and "<dc:creator>Nguyễn Văn Trác</dc:creator>" in text
+    assert f"/iiif/manifest/{obj.pk}.json</dc:identifier>" in text
+    obj.access = "staff"
+    obj.save()
+    assert client.get(f"/digital/{obj.pk}/dc.xml").status_code == 404

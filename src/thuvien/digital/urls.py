@@ -11,6 +11,7 @@ urlpatterns = [
     path("iiif/manifest/<int:object_id>.json", views.manifest, name="manifest"),
     path("iiif/search/<int:object_id>", views.search_inside, name="search_inside"),
     path("digital/<int:object_id>/", views.viewer, name="viewer"),
+    path("digital/<int:object_id>/dc.xml", views.dublin_core, name="dublin_core"),
     path("digital/file/<int:file_id>/download", views.download, name="download"),
     path("digital/file/<int:file_id>/text", views.page_text, name="page_text"),
     path("digital/file/<int:file_id>/hocr", views.page_hocr, name="page_hocr"),

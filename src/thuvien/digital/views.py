@@ -146,3 +146,14 @@ def viewer(request, object_id):
     return render(request, "digital/viewer_page.html", {
         "object": obj, "record": obj.record, "digital_object": obj,
     })
+
+
+@require_GET
+def dublin_core(request, object_id):
+    from thuvien.digital.dublin_core import oai_dc_xml
+
+    obj, pages = _object_for(request, object_id)
+    if isinstance(obj, HttpResponse):
+        return obj
+    response = HttpResponse(oai_dc_xml(obj, _base(request)), content_type="application/xml; charset=utf-8")
+    return serving.cache_headers(response, obj.access, shared=False)
