@@ -4,6 +4,8 @@
   "use strict";
 
   function setup(root) {
+    if (root.dataset.bound) return;  // the include may appear more than once on a page
+    root.dataset.bound = "1";
     var canvasEl = root.querySelector(".dv-canvas");
     var pageInput = root.querySelector(".dv-page");
     var countEl = root.querySelector(".dv-count");
