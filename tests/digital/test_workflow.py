@@ -127,3 +127,19 @@ def test_staff_set_object_and_page_access(client, staff, digitise):
     assert obj.access == "registered" and second.access == "onsite"
     client.logout()
     assert client.get(f"/iiif/3/{first.pk}/info.json").status_code == 403
+
+
+def test_demo_digital_library(network, record, capsys):
+    from django.core.management import call_command
+
+    from thuvien.catalog import services
+
+    services.add_item(None, record, network["NB-TVT"], barcode="RARE0001", item_type="rare")
+    from thuvien.digital import demo
+
+    assert demo.load(wait=False) == 1
+    assert demo.load(wait=False) == 0  # idempotent
+    obj = DigitalObject.objects.get()
+    assert obj.collection.code == "NB-DIACHI" and obj.files.count() == 3
+    assert DigitisationItem.objects.get().stage == "published"
+    assert Collection.objects.count() == 4

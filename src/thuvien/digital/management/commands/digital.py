@@ -32,6 +32,7 @@ class Command(BaseCommand):
         collection.add_argument("--library", required=True, help="Owning library code.")
         collection.add_argument("--kind", default="other", choices=[c.value for c in CollectionKind])
         collection.add_argument("--target", type=int, default=70, help="Target percentage digitised.")
+        sub.add_parser("demo", help="Demo collections and digitised documents (after `thuvien demo`).")
         ocr = sub.add_parser("ocr", help="Run waiting OCR of an object now.")
         ocr.add_argument("object", type=int)
 
@@ -93,6 +94,15 @@ class Command(BaseCommand):
                                             "kind": options["kind"], "target_percent": options["target"]})
         self.stdout.write(_("collection %(code)s %(state)s") % {
             "code": collection.code, "state": _("created") if created else _("updated")})
+
+    def _demo(self, options):
+        from thuvien.digital import demo
+
+        try:
+            made = demo.load(stdout=self.stdout)
+        except RuntimeError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(_("%(n)d digitised documents added") % {"n": made})
 
     def _ocr(self, options):
         from thuvien.digital.ocr import ocr_object
