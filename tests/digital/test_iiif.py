@@ -78,7 +78,9 @@ def test_every_tile_in_info_json_is_served(client, digitise):
 
 @pytest.mark.parametrize("bad", ["../../../etc/passwd", "0,0,512,512/512,512/90/default.jpg",
                                  "full/max/0/default.png", "0,0,512,512/..%2F..%2F/0/default.jpg",
-                                 "0,0,1,1/1,1/0/default.jpg"])
+                                 "0,0,1,1/1,1/0/default.jpg", "a,b,c,d/max/0/default.jpg",
+                                 "full/abc/0/default.jpg", "0,0,512,512/x,y/0/default.jpg",
+                                 "pct:0,0,50,50/max/0/default.jpg", "full/max/0/gray.jpg?x=1"])
 def test_unknown_or_hostile_image_requests_are_404(client, digitise, bad):
     page = digitise("open").files.first()
     assert client.get(f"/iiif/3/{page.pk}/{bad}").status_code == 404
@@ -140,3 +142,16 @@ def test_dublin_core_is_valid_oai_dc_and_access_checked(client, digitise, testda
     obj.access = "staff"
     obj.save()
     assert client.get(f"/digital/{obj.pk}/dc.xml").status_code == 404
+
+
+def test_missing_files_on_disk_answer_404_not_500(client, digitise):
+    import shutil
+
+    from thuvien.digital.models import media_path
+
+    obj = digitise("open")
+    page = obj.files.first()
+    shutil.rmtree(media_path(page.iiif_dir))
+    assert client.get(f"/iiif/3/{page.pk}/info.json").status_code == 404
+    assert client.get(f"/iiif/3/{page.pk}/full/max/0/default.jpg").status_code == 404
+    assert client.get(f"/iiif/3/{page.pk}/0,0,512,512/512,512/0/default.jpg").status_code == 404

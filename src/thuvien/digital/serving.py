@@ -20,7 +20,7 @@ TTL_SECONDS = 30
 _cache = {}
 _lock = threading.Lock()
 _SEGMENT = re.compile(r"^[A-Za-z0-9,.:!^]+$")
-_QUALITY = re.compile(r"^(default|color|gray)\.jpg$")
+_QUALITY = re.compile(r"^default\.jpg$")
 
 
 @dataclass(frozen=True)
@@ -112,14 +112,20 @@ def tile_path(facts, region, size, rotation, name):
     base = facts.iiif_dir
     if region == "full" or region == f"0,0,{facts.width},{facts.height}":
         if size == "max":
-            sizes = sorted((base / "full").iterdir(), key=lambda p: int(p.name.split(",")[0]), reverse=True)
+            try:
+                sizes = sorted((base / "full").iterdir(), key=lambda p: int(p.name.split(",")[0]), reverse=True)
+            except OSError:
+                return None
             return sizes[0] / "0" / name if sizes else None
         candidate = base / "full" / size / "0" / name
         if candidate.is_file():
             return candidate
         region = f"0,0,{facts.width},{facts.height}"
     if size == "max":
-        x, y, w, h = (int(v) for v in region.split(",")) if region.count(",") == 3 else (0, 0, 0, 0)
+        try:
+            x, y, w, h = (int(v) for v in region.split(","))
+        except ValueError:
+            return None
         size = f"{w},{h}"
     candidate = base / region / size / "0" / name
     if candidate.is_file():

@@ -37,7 +37,10 @@ def info_json(request, file_id):
     facts = serving.allowed_facts(request, file_id)
     if isinstance(facts, HttpResponse):
         return facts
-    info = json.loads((facts.iiif_dir / "info.json").read_text())
+    try:
+        info = json.loads((facts.iiif_dir / "info.json").read_text())
+    except OSError:
+        raise Http404 from None
     info = {"@context": iiif.IMAGE_CONTEXT, "id": iiif.image_service_url(_base(request), file_id), **info}
     return _json(request, info, facts.level, 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"',
                  shared=True)
