@@ -43,6 +43,8 @@ def test_visible_objects_dicts_for_the_records_api(digitise, record, client):
     assert entry["manifest"] == f"http://testserver/iiif/manifest/{obj.pk}.json"
     assert entry["access"] == "open" and entry["pages"] == 2
     assert client.get("/api/v1/digital/records/999999").status_code == 404
+    [entry] = client.get(f"/api/v1/digital/records/{record.pk}", {"q": "han nom"}).json()["digital_objects"]
+    assert entry["matching_pages"] == [2]
 
 
 def test_catalogue_search_uses_only_indexable_text(digitise, record):

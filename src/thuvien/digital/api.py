@@ -19,6 +19,7 @@ class DigitalObjectOut(Schema):
     manifest: str
     viewer: str
     licence: str
+    matching_pages: list[int] | None = None
 
 
 class RecordDigitalOut(Schema):
@@ -27,8 +28,9 @@ class RecordDigitalOut(Schema):
 
 
 @router.get("/records/{record_id}", response=RecordDigitalOut)
-def record_objects(request, record_id: int):
-    """The record's digital objects that the caller may see, with their IIIF manifests."""
+def record_objects(request, record_id: int, q: str = ""):
+    """The record's digital objects that the caller may see, with their IIIF manifests;
+    with ``q``, the pages of each whose text holds that phrase (diacritics-insensitive)."""
     record = get_object_or_404(BibRecord, pk=record_id, is_deleted=False)
     if record.visibility != "public":
         from thuvien.accounts.permissions import is_staff_member
@@ -37,4 +39,4 @@ def record_objects(request, record_id: int):
             from django.http import Http404
 
             raise Http404
-    return {"record": record.pk, "digital_objects": visible_objects(record, request)}
+    return {"record": record.pk, "digital_objects": visible_objects(record, request, q.strip()[:200])}

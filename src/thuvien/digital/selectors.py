@@ -12,12 +12,15 @@ def objects_for_record(record, request):
     return access.visible_objects(request, records=[record])
 
 
-def visible_objects(record, request):
-    """Dicts for ``GET /api/v1/records/{id}``: the objects the caller may see."""
+def visible_objects(record, request, query=""):
+    """Dicts for ``GET /api/v1/records/{id}``: the objects the caller may see. With a
+    ``query``, each also lists the pages whose text holds that phrase."""
+    from thuvien.digital.fulltext import pages_matching
+
     base = _base(request)
     result = []
     for obj in objects_for_record(record, request):
-        result.append({
+        entry = {
             "id": obj.pk,
             "label": obj.label,
             "access": obj.access,
@@ -27,5 +30,8 @@ def visible_objects(record, request):
             "manifest": f"{base}/iiif/manifest/{obj.pk}.json",
             "viewer": f"{base}/digital/{obj.pk}/",
             "licence": obj.licence,
-        })
+        }
+        if query:
+            entry["matching_pages"] = pages_matching(obj, query, request)
+        result.append(entry)
     return result
