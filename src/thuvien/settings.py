@@ -152,6 +152,10 @@ DIGITAL_MAX_PDF_PAGES = int(os.environ.get("THUVIEN_DIGITAL_MAX_PDF_PAGES", 2000
 DIGITAL_PDF_DPI = int(os.environ.get("THUVIEN_DIGITAL_PDF_DPI", 150))
 DIGITAL_TILE_SIZE = 512
 DIGITAL_OCR_LANGUAGES = os.environ.get("THUVIEN_DIGITAL_OCR_LANGUAGES", "vie")
+# By collection kind; languages not installed are left out.
+DIGITAL_OCR_LANGUAGES_BY_KIND = {
+    "han_nom": os.environ.get("THUVIEN_DIGITAL_OCR_LANGUAGES_HAN_NOM", "chi_tra+vie"),
+}
 # A front web server may send the files itself: "X-Accel-Redirect" (nginx) or "X-Sendfile".
 DIGITAL_SENDFILE_HEADER = os.environ.get("THUVIEN_DIGITAL_SENDFILE_HEADER", "")
 DIGITAL_SENDFILE_PREFIX = os.environ.get("THUVIEN_DIGITAL_SENDFILE_PREFIX", "/protected-media/")

@@ -147,3 +147,20 @@ def test_multipage_tiff_and_png_pages(samples, record, network, tmp_path):
     ocr_object(result.object.pk)  # the second TIFF frame is read, not the first again
     texts = [p.text for p in result.object.files.order_by("order")]
     assert "Hoa Lư" in texts[0] and "Hán Nôm" in texts[1] and "Tràng An" in texts[2]
+
+
+def test_han_nom_collection_is_ocred_with_traditional_chinese(record, network, tmp_path):
+    from PIL import Image, ImageDraw, ImageFont
+
+    from thuvien.digital.models import Collection
+    from thuvien.digital.ocr import installed_languages
+
+    if "chi_tra" not in installed_languages():
+        pytest.skip("tesseract-ocr-chi-tra is not installed (make system-deps)")
+    image = Image.new("L", (900, 300), 255)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 48)
+    ImageDraw.Draw(image).text((50, 100), "大越史記全書", font=font, fill=0)
+    image.save(tmp_path / "han.png")
+    han_nom = Collection.objects.create(code="NB-HANNOM", name="Hán Nôm", kind="han_nom", library=network["NB-TVT"])
+    obj = ingest([tmp_path / "han.png"], record, collection=han_nom, wait=True).object
+    assert "大越史記全書" in obj.files.get().text.replace(" ", "")
