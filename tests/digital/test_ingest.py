@@ -1,5 +1,6 @@
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -155,10 +156,11 @@ def test_han_nom_collection_is_ocred_with_traditional_chinese(record, network, t
     from thuvien.digital.models import Collection
     from thuvien.digital.ocr import installed_languages
 
-    if "chi_tra" not in installed_languages():
-        pytest.skip("tesseract-ocr-chi-tra is not installed (make system-deps)")
+    font_path = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+    if "chi_tra" not in installed_languages() or not Path(font_path).is_file():
+        pytest.skip("tesseract-ocr-chi-tra or fonts-droid-fallback is not installed (make system-deps)")
     image = Image.new("L", (900, 300), 255)
-    font = ImageFont.truetype("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 48)
+    font = ImageFont.truetype(font_path, 48)
     ImageDraw.Draw(image).text((50, 100), "大越史記全書", font=font, fill=0)
     image.save(tmp_path / "han.png")
     han_nom = Collection.objects.create(code="NB-HANNOM", name="Hán Nôm", kind="han_nom", library=network["NB-TVT"])
