@@ -151,6 +151,9 @@ DIGITAL_MAX_PIXELS = int(os.environ.get("THUVIEN_DIGITAL_MAX_PIXELS", 150_000_00
 DIGITAL_MAX_PDF_PAGES = int(os.environ.get("THUVIEN_DIGITAL_MAX_PDF_PAGES", 2000))
 DIGITAL_PDF_DPI = int(os.environ.get("THUVIEN_DIGITAL_PDF_DPI", 150))
 DIGITAL_TILE_SIZE = 512
+# The public deposit form: files and total size one offer may bring.
+DIGITAL_DEPOSIT_MAX_FILES = int(os.environ.get("THUVIEN_DIGITAL_DEPOSIT_MAX_FILES", 50))
+DIGITAL_DEPOSIT_MAX_BYTES = int(os.environ.get("THUVIEN_DIGITAL_DEPOSIT_MAX_BYTES", 300 * 1024 * 1024))
 DIGITAL_OCR_LANGUAGES = os.environ.get("THUVIEN_DIGITAL_OCR_LANGUAGES", "vie")
 # By collection kind; languages not installed are left out.
 DIGITAL_OCR_LANGUAGES_BY_KIND = {

@@ -82,7 +82,7 @@ def test_staff_screens_queue_assign_upload_and_progress(project, record, staff, 
     assert "<svg" in progress and "Tài liệu địa chí Kim Sơn" in progress and "70%" in progress
 
 
-def test_deposit_is_reviewed_before_publication(client, network, staff, record, samples):
+def test_deposit_is_reviewed_before_publication(client, network, staff, record, samples, settings):
     response = client.post("/digital/deposit/", {
         "library": network["NB-KS"].pk, "depositor": "Trường THPT Kim Sơn A", "email": "kimson@example.vn",
         "title": "Kỷ yếu 50 năm", "licence": "http://creativecommons.org/licenses/by/4.0/", "agree": "on",
@@ -97,6 +97,12 @@ def test_deposit_is_reviewed_before_publication(client, network, staff, record, 
         "licence": "http://creativecommons.org/licenses/by/4.0/", "agree": "on",
         "files": [SimpleUploadedFile("virus.exe", b"MZ")]})
     assert bad.status_code == 200 and Deposit.objects.count() == 1
+    settings.DIGITAL_DEPOSIT_MAX_BYTES = 1000
+    too_big = client.post("/digital/deposit/", {
+        "library": network["NB-KS"].pk, "depositor": "X", "email": "x@example.vn", "title": "X",
+        "licence": "http://creativecommons.org/licenses/by/4.0/", "agree": "on",
+        "files": [SimpleUploadedFile("big.pdf", (samples / "born.pdf").read_bytes())]})
+    assert too_big.status_code == 200 and "MB" in too_big.content.decode() and Deposit.objects.count() == 1
 
     client.force_login(staff["kimson_catalog"])
     assert "Kỷ yếu 50 năm" in client.get("/staff/digital/deposits/").content.decode()

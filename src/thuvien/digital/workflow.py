@@ -179,6 +179,12 @@ def offer_deposit(library, depositor, email, title, uploaded_files, phone="", de
     files = list(uploaded_files)
     if not files:
         raise ValidationError(_("Attach at least one file."))
+    # The form is public: keep what one offer may store within bounds.
+    if len(files) > settings.DIGITAL_DEPOSIT_MAX_FILES:
+        raise ValidationError(_("At most %(n)d files per offer.") % {"n": settings.DIGITAL_DEPOSIT_MAX_FILES})
+    if sum(f.size for f in files) > settings.DIGITAL_DEPOSIT_MAX_BYTES:
+        raise ValidationError(_("The files are too large together (the limit is %(mb)d MB); please contact the library.")
+                              % {"mb": settings.DIGITAL_DEPOSIT_MAX_BYTES // 2**20})
     for f in files:
         if Path(f.name).suffix.lower() not in EXTENSIONS:
             raise ValidationError(_("%(name)s: only PDF, TIFF, JPEG and PNG files are accepted.") % {"name": f.name})
