@@ -84,8 +84,9 @@ def test_size_limit_is_configurable(samples, record, network, settings):
 def test_nothing_usable_leaves_nothing_behind(record, network, tmp_path, settings):
     fake = tmp_path / "scan.pdf"
     fake.write_bytes(b"PK\x03\x04 a zip file")
-    with pytest.raises(IngestError):
+    with pytest.raises(IngestError) as raised:
         ingest([fake], record, library=network["NB-TVT"])
+    assert [name for name, _ in raised.value.refused] == ["scan.pdf"]
     assert DigitalObject.objects.count() == 0 and DigitalFile.objects.count() == 0
     digital = media_path("digital")
     assert not any(p.is_file() for p in digital.rglob("*")) if digital.exists() else True

@@ -29,7 +29,11 @@ SCRATCH_DIR = "digital/scratch"
 
 
 class IngestError(Exception):
-    """Nothing was ingested; the message says why."""
+    """Nothing was ingested; the message says why, ``refused`` lists each file's reason."""
+
+    def __init__(self, message, refused=()):
+        super().__init__(message)
+        self.refused = list(refused)
 
 
 @dataclass
@@ -94,7 +98,7 @@ def ingest(paths, record, access=AccessLevel.OPEN, collection=None, library=None
     try:
         pages = _build(files, scratch, result, progress)
         if not pages:
-            raise IngestError(_("None of the files could be ingested."))
+            raise IngestError(_("None of the files could be ingested."), result.refused)
         with transaction.atomic():
             obj = DigitalObject.objects.create(
                 record=record, collection=collection, library=library, access=access,

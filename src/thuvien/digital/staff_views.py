@@ -190,6 +190,8 @@ def item_upload(request, item_id):
         result = workflow.upload_scans(request.user, item, paths, access=form.cleaned_data["access"])
     except IngestError as error:
         messages.error(request, str(error))
+        for name, message in error.refused:
+            messages.warning(request, f"{name.split('-', 1)[-1]}: {message}")
     else:
         messages.success(request, _("%(n)d pages uploaded; OCR is running.") % {"n": result.pages})
         for name, message in result.refused:
