@@ -1,0 +1,308 @@
+"""Spreadsheet import: the lists school libraries keep in Excel or CSV.
+
+``read_sheet`` reads the file, ``guess_mapping`` maps its headers to catalogue
+columns, ``plan`` turns every row into a proposed record (with its errors) without
+writing, and ``import_rows`` writes the valid rows, one transaction each. A row
+matches an existing record by ISBN, or by a control number made from its own
+description, so importing the same sheet twice changes nothing.
+"""
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from thuvien.catalog import services
+from thuvien.catalog.identifiers import normalize_isbn
+from thuvien.catalog.models import Item
+from thuvien.cataloguing.description import Description, apply_description, parse_year, split_list, validate
+from thuvien.core.vietnamese import fold, nfc
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 20_000
+MAX_COPIES = 200
+
+COLUMNS = {
+    "title": gettext_lazy("Title"),
+    "author": gettext_lazy("Author"),
+    "publisher": gettext_lazy("Publisher"),
+    "place": gettext_lazy("Place of publication"),
+    "year": gettext_lazy("Year"),
+    "isbn": "ISBN",
+    "ddc": gettext_lazy("DDC / call number"),
+    "subject": gettext_lazy("Subject"),
+    "barcode": gettext_lazy("Barcode"),
+    "copies": gettext_lazy("Copies"),
+}
+# Folded header words (English and Vietnamese) -> column, most specific first.
+HEADER_WORDS = [
+    ("barcode", ("ma vach", "so dkcb", "dkcb", "dang ky ca biet", "barcode")),
+    ("copies", ("so ban", "so luong", "copies", "qty", "quantity")),
+    ("isbn", ("isbn",)),
+    ("ddc", ("so phan loai", "phan loai", "ddc", "call number", "ky hieu xep gia", "classification")),
+    ("subject", ("chu de", "tu khoa", "subject", "keyword")),
+    ("year", ("nam xuat ban", "nam xb", "nam", "year", "date")),
+    ("place", ("noi xuat ban", "noi xb", "place")),
+    ("publisher", ("nha xuat ban", "nxb", "publisher")),
+    ("author", ("tac gia", "author", "creator")),
+    ("title", ("nhan de", "ten sach", "ten tai lieu", "title")),
+]
+
+
+class SheetError(Exception):
+    """The file cannot be read as a spreadsheet; the message is for the user."""
+
+
+def read_sheet(content, filename):
+    """(headers, rows) from the bytes of an .xlsx or .csv file; rows are lists of str."""
+    if not content:
+        raise SheetError(_("The file is empty."))
+    if len(content) > MAX_BYTES:
+        raise SheetError(_("The file is too large (at most %(mb)s MB).") % {"mb": MAX_BYTES // (1024 * 1024)})
+    name = (filename or "").lower()
+    if name.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
+        rows = _read_xlsx(content)
+    elif name.endswith((".csv", ".txt", ".tsv")):
+        rows = _read_csv(content)
+    else:
+        raise SheetError(_("This is not a spreadsheet: upload an .xlsx or .csv file."))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise SheetError(_("The spreadsheet has no rows."))
+    if len(rows) - 1 > MAX_ROWS:
+        raise SheetError(_("The spreadsheet has too many rows (at most %(n)s).") % {"n": MAX_ROWS})
+    headers = [h.strip() for h in rows[0]]
+    width = max(len(r) for r in rows)
+    headers += [""] * (width - len(headers))
+    return headers, [r + [""] * (width - len(r)) for r in rows[1:]]
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return nfc(str(value)).strip()
+
+
+def _read_xlsx(content):
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise SheetError(_("This is not a spreadsheet: upload an .xlsx or .csv file.")) from exc
+    try:
+        sheet = book.worksheets[0]
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            rows.append([_cell(v) for v in row])
+            if len(rows) > MAX_ROWS + 1:
+                break
+        return rows
+    finally:
+        book.close()
+
+
+def _read_csv(content):
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SheetError(_("The CSV file is not in UTF-8: save it as “CSV UTF-8” and try again.")) from exc
+    if "\x00" in text:
+        raise SheetError(_("This is not a spreadsheet: upload an .xlsx or .csv file."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [[nfc(c).strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def guess_mapping(headers):
+    """{column index: catalogue column} guessed from English or Vietnamese headers."""
+    mapping, taken = {}, set()
+    for index, header in enumerate(headers):
+        folded = " ".join(re.sub(r"[^\w]+", " ", fold(header)).split())
+        for column, words in HEADER_WORDS:
+            if column in taken:
+                continue
+            if any(re.search(rf"\b{re.escape(w)}\b", folded) for w in words):
+                mapping[index] = column
+                taken.add(column)
+                break
+    return mapping
+
+
+def parse_mapping(pairs, headers):
+    """{index: column} from "header=column" or "N=column" pairs (the CLI's --mapping)."""
+    mapping = {}
+    folded = [fold(h) for h in headers]
+    for pair in pairs:
+        name, _sep, column = pair.partition("=")
+        column = column.strip().lower()
+        if column not in COLUMNS:
+            raise SheetError(_("Unknown column “%(column)s”; use one of: %(choices)s.")
+                             % {"column": column, "choices": ", ".join(COLUMNS)})
+        name = name.strip()
+        if name.isdigit() and int(name) < len(headers):
+            mapping[int(name)] = column
+        elif fold(name) in folded:
+            mapping[folded.index(fold(name))] = column
+        else:
+            raise SheetError(_("The spreadsheet has no column “%(name)s”.") % {"name": name})
+    return mapping
+
+
+@dataclass
+class PlannedRow:
+    number: int  # the row number people see in the spreadsheet (header = 1)
+    values: dict
+    errors: list = field(default_factory=list)
+    description: Description | None = None
+    marc: dict | None = None
+    barcodes: list = field(default_factory=list)
+    match: object = None  # the existing BibRecord it will attach to
+    new_barcodes: list = field(default_factory=list)
+    pairs: list = field(default_factory=list)  # identifiers to match an existing record
+    call_number: str = ""
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def _barcodes(barcode, copies, key, library):
+    """The barcodes of a row's copies: the given one and its successors, or generated ones."""
+    if barcode:
+        if copies == 1:
+            return [barcode]
+        match = re.fullmatch(r"(.*?)(\d+)", barcode)
+        if not match:
+            return [barcode] + [f"{barcode}-{n}" for n in range(2, copies + 1)]
+        prefix, digits = match.groups()
+        return [f"{prefix}{int(digits) + n:0{len(digits)}d}" for n in range(copies)]
+    # No barcode: derived from the row, so that a re-import makes the same ones.
+    code = library.code.split("-", 1)[-1]
+    return [f"{code}-{key[:8].upper()}-{n:02d}" for n in range(1, copies + 1)]
+
+
+def _row_key(desc):
+    text = "|".join([fold(desc.title), fold(";".join(desc.authors)), fold(desc.publisher), str(desc.year or "")])
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def plan(headers, rows, mapping, library):
+    """Every row as a PlannedRow: what would be catalogued, and the row's errors."""
+    planned, seen_barcodes = [], {}
+    for offset, row in enumerate(rows):
+        values = {column: "" for column in COLUMNS}
+        for index, column in mapping.items():
+            if index < len(row) and column in COLUMNS:
+                text = row[index].strip()
+                values[column] = (values[column] + "; " + text) if values[column] and text else (values[column] or text)
+        item = PlannedRow(number=offset + 2, values=values)
+        planned.append(item)
+        _plan_row(item, library, seen_barcodes)
+    return planned
+
+
+def _plan_row(row, library, seen_barcodes):
+    values = row.values
+    try:
+        year = parse_year(values["year"])
+    except ValueError:
+        year = None
+        row.errors.append(_("The year “%(year)s” is not a year.") % {"year": values["year"]})
+    isbns = [i for i in re.split(r"[;,\s]+", values["isbn"]) if i and i not in ("-",)]
+    isbns = [i for i in isbns if not i.startswith("(")]
+    desc = Description(
+        title=values["title"], authors=split_list(values["author"]), publisher=values["publisher"],
+        place=values["place"], year=year, isbns=isbns, ddc=values["ddc"].split(" ")[0] if values["ddc"] else "",
+        subjects=split_list(values["subject"]), language="vie",
+    )
+    row.errors += validate(desc)
+    copies_text = values["copies"] or "1"
+    copies = int(float(copies_text)) if re.fullmatch(r"\d+(\.0)?", copies_text) else 0
+    if not 1 <= copies <= MAX_COPIES:
+        row.errors.append(_("The number of copies “%(copies)s” must be a whole number from 1 to %(max)s.")
+                          % {"copies": copies_text, "max": MAX_COPIES})
+        copies = 1
+    if row.errors:
+        return
+    key = _row_key(desc)
+    data = apply_description(None, desc)
+    # Our own control number, so a re-import finds the record even without an ISBN.
+    data["fields"][:0] = [{"001": f"SH{key[:14].upper()}"}, {"003": "VN-THUVIEN"}]
+    row.description, row.marc = desc, data
+    row.barcodes = _barcodes(values["barcode"], copies, key, library)
+    for code in row.barcodes:
+        if code in seen_barcodes:
+            row.errors.append(_("Barcode %(barcode)s is also on row %(row)s.")
+                              % {"barcode": code, "row": seen_barcodes[code]})
+        seen_barcodes.setdefault(code, row.number)
+    pairs = [("isbn", n) for n in (normalize_isbn(i) for i in isbns) if n]
+    pairs.append(("control", f"VN-THUVIEN|SH{key[:14].upper()}"))
+    row.pairs = pairs
+    row.match = services.find_by_identifiers(pairs)
+    existing = dict(Item.objects.filter(barcode__in=row.barcodes).values_list("barcode", "record_id"))
+    for code, record_id in existing.items():
+        if row.match is None or record_id != row.match.pk:
+            row.errors.append(_("Barcode %(barcode)s is already used by another record.") % {"barcode": code})
+    row.new_barcodes = [c for c in row.barcodes if c not in existing]
+    row.call_number = values["ddc"][:100]
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    attached: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    items: int = 0
+    errors: list = field(default_factory=list)  # (row number, message)
+
+
+def import_rows(planned, library, actor=None, dry_run=False):
+    """Write the valid planned rows; each row is all or nothing."""
+    summary = ImportSummary()
+    for row in planned:
+        if not row.ok:
+            summary.skipped += 1
+            summary.errors += [(row.number, e) for e in row.errors]
+            continue
+        if dry_run:
+            _count(summary, row.match, len(row.new_barcodes))
+            continue
+        try:
+            with transaction.atomic():
+                # Matched again: an earlier row of this sheet may have created the record.
+                record = services.find_by_identifiers(row.pairs)
+                row.match = record
+                record = record or services.create_record(row.marc, source=f"sheet:{library.code}")
+                for code in row.new_barcodes:
+                    services.add_item(actor, record, library, barcode=code, call_number=row.call_number)
+        except (PermissionDenied, ValidationError) as exc:  # one bad row never stops the sheet
+            message = _("You may not add items to this library.") if isinstance(exc, PermissionDenied) \
+                else "; ".join(exc.messages)
+            summary.skipped += 1
+            summary.errors.append((row.number, message))
+            continue
+        _count(summary, row.match, len(row.new_barcodes))
+    return summary
+
+
+def _count(summary, match, new_items):
+    summary.items += new_items
+    if match is None:
+        summary.created += 1
+    elif new_items:
+        summary.attached += 1
+    else:
+        summary.unchanged += 1
