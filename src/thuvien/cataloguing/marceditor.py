@@ -96,9 +96,12 @@ def parse_subfields(text):
     return subfields
 
 
-def from_rows(leader, rows):
-    """(MARC-in-JSON, errors). Errors name the row they are about."""
-    errors = leader_errors(leader)
+def from_rows(leader, rows, strict=True):
+    """(MARC-in-JSON, errors). Errors name the row they are about.
+
+    ``strict`` False (records copied from elsewhere) skips the leader and 008 checks.
+    """
+    errors = leader_errors(leader) if strict else []
     fields = []
     for number, row in enumerate(rows, start=1):
         tag = row.tag.strip()
@@ -110,7 +113,7 @@ def from_rows(leader, rows):
             continue
         if tag.startswith("00"):
             value = nfc(row.value)
-            if tag == "008":
+            if tag == "008" and strict:
                 errors += [where + e for e in fixed_field_errors(value, leader)]
             fields.append({tag: value})
             continue

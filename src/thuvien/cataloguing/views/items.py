@@ -1,0 +1,127 @@
+"""Copies of a record in the cataloguer's own library, and their labels."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from thuvien.accounts import permissions
+from thuvien.catalog import services
+from thuvien.catalog.models import BibRecord, Item, ItemStatus, ItemType
+from thuvien.cataloguing import access, labels
+from thuvien.network.models import Location
+
+MAX_LABELS = 2000
+
+
+def _values(request, libraries):
+    """Item values from the form, and errors."""
+    post, errors = request.POST, []
+    library = libraries.filter(pk=post.get("library") or 0).first()
+    if library is None:
+        errors.append(_("Choose one of your libraries."))
+    location = None
+    if post.get("location"):
+        location = Location.objects.filter(pk=post["location"] if post["location"].isdigit() else 0,
+                                           library=library).first()
+        if location is None:
+            errors.append(_("The location belongs to another library."))
+    price = None
+    if post.get("price", "").strip():
+        try:
+            price = Decimal(post["price"].replace(".", "").replace(",", "").strip())
+        except InvalidOperation:
+            errors.append(_("The price must be a number of đồng."))
+    values = {
+        "barcode": post.get("barcode", "").strip(), "location": location,
+        "call_number": post.get("call_number", "").strip()[:100],
+        "item_type": post.get("item_type") if post.get("item_type") in ItemType.values else ItemType.BOOK,
+        "status": post.get("status") if post.get("status") in ItemStatus.values else ItemStatus.AVAILABLE,
+        "price": price, "notes": post.get("notes", "").strip(),
+    }
+    return library, values, errors
+
+
+def _form(request, record, item, values, errors, libraries):
+    locations = Location.objects.filter(library__in=libraries).select_related("library")
+    return render(request, "catalog/item_form.html", {
+        "record": record, "item": item, "values": values, "errors": errors, "libraries": libraries,
+        "locations": locations, "item_types": ItemType.choices, "statuses": ItemStatus.choices,
+    })
+
+
+@access.cataloguer_required
+def item_add(request, pk):
+    record = get_object_or_404(BibRecord, pk=pk, is_deleted=False)
+    libraries = access.item_libraries(request.user)
+    errors, values = [], {"call_number": record.ddc, "library": libraries.first()}
+    if request.method == "POST":
+        library, values, errors = _values(request, libraries)
+        values["library"] = library
+        if not errors:
+            try:
+                services.add_item(request.user, record, library,
+                                  **{k: v for k, v in values.items() if k != "library"})
+            except ValidationError as exc:
+                errors += exc.messages
+            except PermissionDenied:
+                errors.append(_("You may not add items to this library."))
+            else:
+                messages.success(request, _("Copy %(barcode)s was added.") % {"barcode": values["barcode"]})
+                return redirect("catalog:record", pk=record.pk)
+    return _form(request, record, None, values, errors, libraries)
+
+
+@access.cataloguer_required
+def item_edit(request, pk):
+    item = get_object_or_404(Item.objects.select_related("record", "library"), pk=pk)
+    if not permissions.can(request.user, permissions.CATALOGUE, item.library_id):
+        raise PermissionDenied
+    libraries = access.item_libraries(request.user)
+    errors = []
+    values = {"barcode": item.barcode, "location": item.location, "call_number": item.call_number,
+              "item_type": item.item_type, "status": item.status, "price": item.price, "notes": item.notes,
+              "library": item.library}
+    if request.method == "POST":
+        library, values, errors = _values(request, libraries)
+        values["library"] = library
+        if not errors:
+            try:
+                services.update_item(request.user, item, **values)
+            except ValidationError as exc:
+                errors += exc.messages
+            except PermissionDenied:
+                errors.append(_("You may not move copies to that library."))
+            else:
+                messages.success(request, _("Copy %(barcode)s was saved.") % {"barcode": values["barcode"]})
+                return redirect("catalog:record", pk=item.record_id)
+    return _form(request, item.record, item, values, errors, libraries)
+
+
+@access.cataloguer_required
+def label_sheet(request):
+    """PDF labels for copies of the user's libraries: ?kind=barcode|spine&record=ID or &items=1,2,3."""
+    kind = request.GET.get("kind", "barcode")
+    if kind not in labels.SHEETS:
+        kind = "barcode"
+    items = Item.objects.select_related("record", "library").order_by("barcode")
+    ids = permissions.library_ids_for(request.user, permissions.CATALOGUE)
+    if ids is not None:
+        items = items.filter(library_id__in=ids)
+    if request.GET.get("record", "").isdigit():
+        items = items.filter(record_id=int(request.GET["record"]))
+    elif request.GET.get("items"):
+        wanted = [int(i) for i in request.GET["items"].split(",") if i.strip().isdigit()]
+        items = items.filter(pk__in=wanted)
+    else:
+        items = items.none()
+    items = list(items[:MAX_LABELS])
+    if not items:
+        messages.error(request, _("There are no copies of your library to print labels for."))
+        return redirect(request.META.get("HTTP_REFERER") or "catalog:home")
+    response = HttpResponse(labels.render(items, kind), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="labels-{kind}.pdf"'
+    return response

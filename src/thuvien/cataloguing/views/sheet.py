@@ -1,0 +1,85 @@
+"""Spreadsheet import from the staff interface: upload, map columns, preview, import."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from thuvien.cataloguing import access, sheet
+
+PREVIEW_ROWS = 20
+
+
+def _upload_dir():
+    folder = Path(settings.MEDIA_ROOT) / "cataloguing-uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@access.cataloguer_required
+def upload(request):
+    libraries = access.item_libraries(request.user)
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        library = libraries.filter(pk=request.POST.get("library") or 0).first()
+        if library is None:
+            error = _("Choose one of your libraries.")
+        elif upload is None:
+            error = _("Choose a file to upload.")
+        elif upload.size > sheet.MAX_BYTES:
+            error = _("The file is too large (at most %(mb)s MB).") % {"mb": sheet.MAX_BYTES // (1024 * 1024)}
+        else:
+            content = upload.read()
+            try:
+                sheet.read_sheet(content, upload.name)
+            except sheet.SheetError as exc:
+                error = str(exc)
+            else:
+                token = uuid.uuid4().hex
+                suffix = ".xlsx" if content[:4] == b"PK\x03\x04" else ".csv"
+                (_upload_dir() / f"{token}{suffix}").write_bytes(content)
+                request.session[f"sheet:{token}"] = {"name": upload.name, "suffix": suffix, "library": library.pk}
+                return redirect("catalog:sheet_map", token=token)
+    return render(request, "catalog/sheet_upload.html", {"libraries": libraries, "error": error},
+                  status=400 if error else 200)
+
+
+@access.cataloguer_required
+def mapping(request, token):
+    info = request.session.get(f"sheet:{token}")
+    path = _upload_dir() / f"{token}{(info or {}).get('suffix', '')}"
+    if not info or not path.exists():
+        messages.error(request, _("The uploaded file has expired; upload it again."))
+        return redirect("catalog:sheet_upload")
+    library = access.item_libraries(request.user).filter(pk=info["library"]).first()
+    if library is None:
+        messages.error(request, _("Choose one of your libraries."))
+        return redirect("catalog:sheet_upload")
+    headers, rows = sheet.read_sheet(path.read_bytes(), info["name"])
+    if request.method == "POST":
+        chosen = {}
+        for index in range(len(headers)):
+            column = request.POST.get(f"col{index}", "")
+            if column in sheet.COLUMNS and column not in chosen.values():
+                chosen[index] = column
+    else:
+        chosen = sheet.guess_mapping(headers)
+    has_title = "title" in chosen.values()
+    if request.method == "POST" and request.POST.get("action") == "import" and has_title:
+        planned = sheet.plan(headers, rows, chosen, library)
+        summary = sheet.import_rows(planned, library, actor=request.user)
+        path.unlink(missing_ok=True)
+        request.session.pop(f"sheet:{token}", None)
+        return render(request, "catalog/sheet_done.html", {"summary": summary, "library": library})
+    planned = sheet.plan(headers, rows[:PREVIEW_ROWS], chosen, library) if has_title else []
+    all_errors = sum(1 for r in sheet.plan(headers, rows, chosen, library) if not r.ok) if has_title else 0
+    columns = [{"index": i, "header": h, "column": chosen.get(i, "")} for i, h in enumerate(headers)]
+    return render(request, "catalog/sheet_map.html", {
+        "token": token, "name": info["name"], "library": library, "columns": columns,
+        "choices": list(sheet.COLUMNS.items()), "planned": planned, "row_count": len(rows),
+        "error_rows": all_errors, "has_title": has_title,
+    })
