@@ -14,7 +14,6 @@ from thuvien.core.vietnamese import nfc
 SRW = "http://www.loc.gov/zing/srw/"
 SRU2 = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
 MARC = "http://www.loc.gov/MARC21/slim"
-DIAG = "http://www.loc.gov/zing/srw/diagnostic/"
 TIMEOUT = 10
 MAX_RESPONSE = 5 * 1024 * 1024
 
@@ -67,10 +66,13 @@ def parse_response(body):
         root = etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
         raise SruError(_("The server's answer is not valid XML.")) from exc
-    ns = {"zs": root.nsmap.get(root.prefix, SRW), "m": MARC, "d": DIAG}
-    message = root.findtext(".//d:diagnostic/d:message", namespaces=ns)
-    if message is not None and not root.findall(".//m:record", namespaces=ns):
-        details = root.findtext(".//d:diagnostic/d:details", namespaces=ns) or ""
+    ns = {"zs": root.nsmap.get(root.prefix, SRW), "m": MARC}
+    # Diagnostics come in SRU 1.x or 2.0 namespaces, whole-response or per record.
+    diagnostics = root.xpath("//*[local-name()='diagnostic']")
+    if diagnostics and not root.findall(".//m:record", namespaces=ns):
+        first = diagnostics[0]
+        message = "".join(first.xpath("./*[local-name()='message']/text()")).strip()
+        details = "".join(first.xpath("./*[local-name()='details']/text()")).strip()
         raise SruError(_("The server reported an error: %(message)s") % {"message": f"{message} {details}".strip()})
     total = root.findtext("zs:numberOfRecords", namespaces=ns)
     records = [marcxml_to_json(el) for el in root.iterfind(".//m:record", namespaces=ns)]
