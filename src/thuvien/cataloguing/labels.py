@@ -30,14 +30,23 @@ def _font():
 
 
 def spine_lines(call_number, max_chars=9):
-    """A call number as spine lines: "895.922 NG-A 2020" -> ["895.922", "NG-A", "2020"]."""
+    """A call number as spine lines: "895.922 NG-A 2020" -> ["895.922", "NG-A", "2020"].
+
+    A class number too long for the spine breaks after its whole part, then every four
+    decimal digits: "915.973912345" -> ["915", ".9739", "1234", "5"].
+    """
     lines = []
     for part in re.split(r"[\s/]+", (call_number or "").strip()):
+        part = part.rstrip(",;:")
+        if len(part) > max_chars and re.fullmatch(r"\d+\.\d+", part):
+            whole, decimals = part.split(".")
+            lines.append(whole)
+            chunks = [decimals[i:i + 4] for i in range(0, len(decimals), 4)]
+            lines += ["." + chunks[0]] + chunks[1:]
+            continue
         while len(part) > max_chars:
-            cut = part.rfind(".", 0, max_chars) if "." in part[:max_chars] else max_chars
-            cut = cut if cut > 0 else max_chars
-            lines.append(part[:cut])
-            part = part[cut:]
+            lines.append(part[:max_chars])
+            part = part[max_chars:]
         if part:
             lines.append(part)
     return lines or ["—"]
@@ -91,7 +100,7 @@ def _barcode_label(pdf, item, x, y, width, height, font, library_name):
 
 
 def _spine_label(pdf, item, x, y, width, height, font):
-    lines = spine_lines(item.call_number or item.record.ddc)[:4]
+    lines = spine_lines(item.call_number or item.record.ddc)[:5]
     size = 11
     line_h = size + 2
     block = len(lines) * line_h

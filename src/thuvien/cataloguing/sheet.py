@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from thuvien.catalog import services
 from thuvien.catalog.identifiers import normalize_isbn
-from thuvien.catalog.models import Item
+from thuvien.catalog.models import BibRecord, Item, RecordIdentifier
 from thuvien.cataloguing.description import Description, apply_description, parse_year, split_list, validate
 from thuvien.core.vietnamese import fold, nfc
 
@@ -210,7 +210,41 @@ def plan(headers, rows, mapping, library):
         item = PlannedRow(number=offset + 2, values=values)
         planned.append(item)
         _plan_row(item, library, seen_barcodes)
+    _match(planned)
     return planned
+
+
+def _chunks(values, size=500):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _match(planned):
+    """Find, in a few queries, the records the rows match and the barcodes already in use."""
+    rows = [r for r in planned if r.ok]
+    found = {}
+    by_kind = {}
+    for row in rows:
+        for kind, value in row.pairs:
+            by_kind.setdefault(kind, set()).add(value)
+    for kind, values in by_kind.items():
+        for chunk in _chunks(values):
+            hits = RecordIdentifier.objects.filter(kind=kind, value__in=chunk, record__is_deleted=False)
+            for value, record_id in hits.order_by("pk").values_list("value", "record_id"):
+                found.setdefault((kind, value), record_id)
+    records = {}
+    for chunk in _chunks({found[p] for r in rows for p in r.pairs if p in found}):
+        records.update(BibRecord.objects.in_bulk(chunk))
+    used = {}
+    for chunk in _chunks({c for r in rows for c in r.barcodes}):
+        used.update(Item.objects.filter(barcode__in=chunk).values_list("barcode", "record_id"))
+    for row in rows:
+        row.match = next((records[found[p]] for p in row.pairs if p in found), None)
+        for code in row.barcodes:
+            if code in used and (row.match is None or used[code] != row.match.pk):
+                row.errors.append(_("Barcode %(barcode)s is already used by another record.") % {"barcode": code})
+        row.new_barcodes = [c for c in row.barcodes if c not in used]
 
 
 def _plan_row(row, library, seen_barcodes):
@@ -250,12 +284,6 @@ def _plan_row(row, library, seen_barcodes):
     pairs = [("isbn", n) for n in (normalize_isbn(i) for i in isbns) if n]
     pairs.append(("control", f"VN-THUVIEN|SH{key[:14].upper()}"))
     row.pairs = pairs
-    row.match = services.find_by_identifiers(pairs)
-    existing = dict(Item.objects.filter(barcode__in=row.barcodes).values_list("barcode", "record_id"))
-    for code, record_id in existing.items():
-        if row.match is None or record_id != row.match.pk:
-            row.errors.append(_("Barcode %(barcode)s is already used by another record.") % {"barcode": code})
-    row.new_barcodes = [c for c in row.barcodes if c not in existing]
     row.call_number = values["ddc"][:100]
 
 
@@ -269,33 +297,46 @@ class ImportSummary:
     errors: list = field(default_factory=list)  # (row number, message)
 
 
+BATCH = 500
+
+
 def import_rows(planned, library, actor=None, dry_run=False):
-    """Write the valid planned rows; each row is all or nothing."""
+    """Write the valid planned rows; each row is all or nothing.
+
+    Rows are written in batches of ``BATCH`` in one transaction (one savepoint per row),
+    so the search index is updated once per batch rather than once per row.
+    """
     summary = ImportSummary()
-    for row in planned:
-        if not row.ok:
-            summary.skipped += 1
-            summary.errors += [(row.number, e) for e in row.errors]
-            continue
-        if dry_run:
-            _count(summary, row.match, len(row.new_barcodes))
-            continue
-        try:
-            with transaction.atomic():
-                # Matched again: an earlier row of this sheet may have created the record.
-                record = services.find_by_identifiers(row.pairs)
-                row.match = record
-                record = record or services.create_record(row.marc, source=f"sheet:{library.code}")
-                for code in row.new_barcodes:
-                    services.add_item(actor, record, library, barcode=code, call_number=row.call_number)
-        except (PermissionDenied, ValidationError) as exc:  # one bad row never stops the sheet
-            message = _("You may not add items to this library.") if isinstance(exc, PermissionDenied) \
-                else "; ".join(exc.messages)
-            summary.skipped += 1
-            summary.errors.append((row.number, message))
-            continue
-        _count(summary, row.match, len(row.new_barcodes))
+    for start in range(0, len(planned), BATCH):
+        with transaction.atomic():
+            for row in planned[start:start + BATCH]:
+                _import_row(row, library, actor, dry_run, summary)
     return summary
+
+
+def _import_row(row, library, actor, dry_run, summary):
+    if not row.ok:
+        summary.skipped += 1
+        summary.errors += [(row.number, e) for e in row.errors]
+        return
+    if dry_run:
+        _count(summary, row.match, len(row.new_barcodes))
+        return
+    try:
+        with transaction.atomic():
+            # A new record is looked for again: an earlier row of this sheet may have made it.
+            record = row.match or services.find_by_identifiers(row.pairs)
+            row.match = record
+            record = record or services.create_record(row.marc, source=f"sheet:{library.code}")
+            for code in row.new_barcodes:
+                services.add_item(actor, record, library, barcode=code, call_number=row.call_number)
+    except (PermissionDenied, ValidationError) as exc:  # one bad row never stops the sheet
+        message = _("You may not add items to this library.") if isinstance(exc, PermissionDenied) \
+            else "; ".join(exc.messages)
+        summary.skipped += 1
+        summary.errors.append((row.number, message))
+        return
+    _count(summary, row.match, len(row.new_barcodes))
 
 
 def _count(summary, match, new_items):
