@@ -53,26 +53,34 @@ def _form(request, record, item, values, errors, libraries):
     })
 
 
+def _save(request, record, item, values, libraries, write, refused, done):
+    """Handle the item form: ``write(library, values)`` calls the catalogue service."""
+    errors = []
+    if request.method == "POST":
+        library, values, errors = _values(request, libraries)
+        if not errors:
+            try:
+                write(library, values)
+            except ValidationError as exc:
+                errors += exc.messages
+            except PermissionDenied:
+                errors.append(refused)
+            else:
+                messages.success(request, done % {"barcode": values["barcode"]})
+                return redirect("catalog:record", pk=record.pk)
+        values["library"] = library
+    return _form(request, record, item, values, errors, libraries)
+
+
 @access.cataloguer_required
 def item_add(request, pk):
     record = get_object_or_404(BibRecord, pk=pk, is_deleted=False)
     libraries = access.item_libraries(request.user)
-    errors, values = [], {"call_number": record.ddc, "library": libraries.first()}
-    if request.method == "POST":
-        library, values, errors = _values(request, libraries)
-        values["library"] = library
-        if not errors:
-            try:
-                services.add_item(request.user, record, library,
-                                  **{k: v for k, v in values.items() if k != "library"})
-            except ValidationError as exc:
-                errors += exc.messages
-            except PermissionDenied:
-                errors.append(_("You may not add items to this library."))
-            else:
-                messages.success(request, _("Copy %(barcode)s was added.") % {"barcode": values["barcode"]})
-                return redirect("catalog:record", pk=record.pk)
-    return _form(request, record, None, values, errors, libraries)
+    return _save(
+        request, record, None, {"call_number": record.ddc, "library": libraries.first()}, libraries,
+        lambda library, values: services.add_item(request.user, record, library, **values),
+        _("You may not add items to this library."), _("Copy %(barcode)s was added."),
+    )
 
 
 @access.cataloguer_required
@@ -80,25 +88,14 @@ def item_edit(request, pk):
     item = get_object_or_404(Item.objects.select_related("record", "library"), pk=pk)
     if not permissions.can(request.user, permissions.CATALOGUE, item.library_id):
         raise PermissionDenied
-    libraries = access.item_libraries(request.user)
-    errors = []
     values = {"barcode": item.barcode, "location": item.location, "call_number": item.call_number,
               "item_type": item.item_type, "status": item.status, "price": item.price, "notes": item.notes,
               "library": item.library}
-    if request.method == "POST":
-        library, values, errors = _values(request, libraries)
-        values["library"] = library
-        if not errors:
-            try:
-                services.update_item(request.user, item, **values)
-            except ValidationError as exc:
-                errors += exc.messages
-            except PermissionDenied:
-                errors.append(_("You may not move copies to that library."))
-            else:
-                messages.success(request, _("Copy %(barcode)s was saved.") % {"barcode": values["barcode"]})
-                return redirect("catalog:record", pk=item.record_id)
-    return _form(request, item.record, item, values, errors, libraries)
+    return _save(
+        request, item.record, item, values, access.item_libraries(request.user),
+        lambda library, values: services.update_item(request.user, item, library=library, **values),
+        _("You may not move copies to that library."), _("Copy %(barcode)s was saved."),
+    )
 
 
 @access.cataloguer_required

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from thuvien.catalog import services
-from thuvien.catalog.models import BibRecord
+from thuvien.catalog.models import BibRecord, ItemStatus
 from thuvien.cataloguing import access, marceditor
 from thuvien.cataloguing.description import Description, apply_description, describe, parse_year, split_list, validate
 from thuvien.cataloguing.merging import current_record
@@ -109,6 +109,10 @@ def withdraw(request, pk):
     record = get_object_or_404(BibRecord, pk=pk, is_deleted=False)
     if not access.can_withdraw(request.user):
         raise PermissionDenied
+    if record.items.exclude(status=ItemStatus.WITHDRAWN).exists():
+        messages.error(request, _("The record still has copies: withdraw or move them first, "
+                                  "or merge the record into the one that should hold them."))
+        return redirect("catalog:record", pk=record.pk)
     services.withdraw_record(record)
     messages.success(request, _("The record was withdrawn."))
     return redirect("catalog:home")
