@@ -60,3 +60,19 @@ def test_merge_refuses_self_and_unknown(login, network, make_record):
     assert response.status_code == 200
     record.refresh_from_db()
     assert not record.is_deleted
+
+
+def test_restricted_records_merge_only_with_restricted(network, make_record, staff):
+    from django.core.exceptions import ValidationError
+
+    from thuvien.cataloguing import merging
+
+    public = make_record("Công khai", copies=[network["NB-KS"]])
+    restricted = make_record("Hạn chế")
+    restricted.visibility = "staff"
+    restricted.save()
+    with pytest.raises(ValidationError):
+        merging.merge(staff["admin"], public, restricted)
+    public.refresh_from_db()
+    restricted.refresh_from_db()
+    assert not public.is_deleted and not restricted.is_deleted and public.items.count() == 1

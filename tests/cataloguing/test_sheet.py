@@ -107,6 +107,19 @@ def test_cli_attaches_to_existing_record_by_isbn_and_dry_run_writes_nothing(netw
     assert sorted(existing.items.values_list("library__code", flat=True)) == ["NB-TVT", "NB-YM", "NB-YM", "NB-YM"]
 
 
+def test_semicolon_csv_and_date_cells(network, tmp_path, capsys):
+    import datetime
+
+    path = tmp_path / "list.csv"
+    path.write_bytes("Nhan de;Tac gia;Nam\nCây lúa;Lê, Văn Nông;2001\n".encode())
+    call_command("catalog", "import-sheet", str(path), "--library", "NB-KS")
+    assert BibRecord.objects.get().authors == ["Lê, Văn Nông"]
+    path = tmp_path / "dates.xlsx"
+    path.write_bytes(xlsx_bytes([["Cây ngô", datetime.datetime(2003, 1, 1)]], headers=["Title", "Year"]))
+    call_command("catalog", "import-sheet", str(path), "--library", "NB-KS")
+    assert BibRecord.objects.get(title="Cây ngô").year == 2003
+
+
 def test_cli_mapping_option_and_plain_csv(network, tmp_path, capsys):
     path = tmp_path / "list.csv"
     path.write_bytes(csv_bytes([["Cây lúa", "Lê, Văn Nông", "2001", "B77"]],

@@ -59,6 +59,9 @@ def merge(actor, keep, other):
         raise ValidationError(_("A record cannot be merged with itself."))
     if keep.is_deleted or other.is_deleted:
         raise ValidationError(_("Both records must be live to be merged."))
+    if keep.visibility != other.visibility:
+        # Merging would publish a restricted record's fields, or restrict a public one.
+        raise ValidationError(_("A restricted record can only be merged with another restricted record."))
     Item.objects.filter(record=other).update(record=keep)
     services.update_record(keep, merged_marc(keep.marc, other.marc))
     services.withdraw_record(other)

@@ -8,6 +8,7 @@ description, so importing the same sheet twice changes nothing.
 """
 
 import csv
+import datetime
 import hashlib
 import io
 import re
@@ -87,6 +88,8 @@ def read_sheet(content, filename):
 def _cell(value):
     if value is None:
         return ""
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return str(value.year)  # a year typed into a date-formatted cell
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return nfc(str(value)).strip()

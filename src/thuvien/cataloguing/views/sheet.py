@@ -1,5 +1,6 @@
 """Spreadsheet import from the staff interface: upload, map columns, preview, import."""
 
+import time
 import uuid
 from pathlib import Path
 
@@ -14,9 +15,17 @@ PREVIEW_ROWS = 20
 
 
 def _upload_dir():
-    folder = Path(settings.MEDIA_ROOT) / "cataloguing-uploads"
+    """Uploaded sheets wait here between the upload and the import (never under MEDIA_ROOT)."""
+    folder = Path(settings.DATA_DIR) / "tmp" / "sheet-uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _forget_old_uploads(max_age=24 * 3600):
+    now = time.time()
+    for path in _upload_dir().iterdir():
+        if now - path.stat().st_mtime > max_age:
+            path.unlink(missing_ok=True)
 
 
 @access.cataloguer_required
@@ -39,6 +48,7 @@ def upload(request):
             except sheet.SheetError as exc:
                 error = str(exc)
             else:
+                _forget_old_uploads()
                 token = uuid.uuid4().hex
                 suffix = ".xlsx" if content[:4] == b"PK\x03\x04" else ".csv"
                 (_upload_dir() / f"{token}{suffix}").write_bytes(content)
@@ -75,11 +85,11 @@ def mapping(request, token):
         path.unlink(missing_ok=True)
         request.session.pop(f"sheet:{token}", None)
         return render(request, "catalog/sheet_done.html", {"summary": summary, "library": library})
-    planned = sheet.plan(headers, rows[:PREVIEW_ROWS], chosen, library) if has_title else []
-    all_errors = sum(1 for r in sheet.plan(headers, rows, chosen, library) if not r.ok) if has_title else 0
+    planned = sheet.plan(headers, rows, chosen, library) if has_title else []
+    all_errors = sum(1 for r in planned if not r.ok)
     columns = [{"index": i, "header": h, "column": chosen.get(i, "")} for i, h in enumerate(headers)]
     return render(request, "catalog/sheet_map.html", {
         "token": token, "name": info["name"], "library": library, "columns": columns,
-        "choices": list(sheet.COLUMNS.items()), "planned": planned, "row_count": len(rows),
+        "choices": list(sheet.COLUMNS.items()), "planned": planned[:PREVIEW_ROWS], "row_count": len(rows),
         "error_rows": all_errors, "has_title": has_title,
     })
