@@ -154,6 +154,16 @@ def test_staff_upload_mapping_preview_and_import(login, network):
     response = client.post(mapping_url, {**form, "action": "import"})
     assert response.status_code == 200
     assert BibRecord.objects.count() == 3 and Item.objects.filter(library=network["NB-KS"]).count() == 6
+    # Labels for the copies just added, linked from the result page.
+    import html
+    import io as _io
+
+    from pypdf import PdfReader
+
+    link = html.unescape(response.content.decode().split('href="/staff/catalog/labels.pdf?kind=barcode')[1].split('"')[0])
+    pdf = client.get("/staff/catalog/labels.pdf?kind=barcode" + link)
+    text = "".join(p.extract_text() for p in PdfReader(_io.BytesIO(pdf.content)).pages)
+    assert all(code in text for code in ("KS0001", "KS0002", "KS0003", "KS0200"))
     assert "Mới tạo" in response.content.decode() or "Biểu ghi mới" in response.content.decode()
 
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from thuvien.accounts import permissions
@@ -100,7 +101,10 @@ def item_edit(request, pk):
 
 @access.cataloguer_required
 def label_sheet(request):
-    """PDF labels for copies of the user's libraries: ?kind=barcode|spine&record=ID or &items=1,2,3."""
+    """PDF labels for copies of the user's libraries.
+
+    ?kind=barcode|spine and one of: record=ID, items=1,2,3, or library=ID&since=ISO-DATETIME.
+    """
     kind = request.GET.get("kind", "barcode")
     if kind not in labels.SHEETS:
         kind = "barcode"
@@ -110,6 +114,10 @@ def label_sheet(request):
         items = items.filter(library_id__in=ids)
     if request.GET.get("record", "").isdigit():
         items = items.filter(record_id=int(request.GET["record"]))
+    elif request.GET.get("library", "").isdigit() and parse_datetime(request.GET.get("since", "")):
+        # The copies a library added since a moment (e.g. by a spreadsheet import).
+        items = items.filter(library_id=int(request.GET["library"]),
+                             acquired_at__gte=parse_datetime(request.GET["since"]))
     elif request.GET.get("items"):
         wanted = [int(i) for i in request.GET["items"].split(",") if i.strip().isdigit()]
         items = items.filter(pk__in=wanted)

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuvien.cataloguing import access, sheet
@@ -81,10 +82,12 @@ def mapping(request, token):
     has_title = "title" in chosen.values()
     if request.method == "POST" and request.POST.get("action") == "import" and has_title:
         planned = sheet.plan(headers, rows, chosen, library)
+        started = timezone.now()
         summary = sheet.import_rows(planned, library, actor=request.user)
         path.unlink(missing_ok=True)
         request.session.pop(f"sheet:{token}", None)
-        return render(request, "catalog/sheet_done.html", {"summary": summary, "library": library})
+        return render(request, "catalog/sheet_done.html", {"summary": summary, "library": library,
+                                                            "since": started.isoformat()})
     planned = sheet.plan(headers, rows, chosen, library) if has_title else []
     all_errors = sum(1 for r in planned if not r.ok)
     columns = [{"index": i, "header": h, "column": chosen.get(i, "")} for i, h in enumerate(headers)]
