@@ -43,6 +43,14 @@ def test_add_and_edit_items_only_in_own_library(login, network, make_record):
         "library": network["NB-KS"].pk, "barcode": "KS-9002", "status": "damaged", "call_number": "895.922 T450H"})
     item.refresh_from_db()
     assert (item.barcode, item.status) == ("KS-9002", "damaged")
+    # A copy on loan keeps its status: the loan desk sets and clears it.
+    from thuvien.catalog import services
+
+    services.update_item(None, item, status="on_loan")
+    client.post(f"/staff/catalog/items/{item.pk}/edit/", {
+        "library": network["NB-KS"].pk, "barcode": "KS-9002", "status": "available", "notes": "bìa rách"})
+    item.refresh_from_db()
+    assert (item.status, item.notes) == ("on_loan", "bìa rách")
 
 
 def test_labels_pdf_holds_the_barcodes_of_own_library(login, network, make_record, tmp_path):

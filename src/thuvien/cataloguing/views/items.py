@@ -16,9 +16,12 @@ from thuvien.cataloguing import access, labels
 from thuvien.network.models import Location
 
 MAX_LABELS = 2000
+# Statuses the loan desk sets; the cataloguer's form neither sets nor clears them.
+CIRCULATION_STATUSES = {ItemStatus.ON_LOAN, ItemStatus.ON_HOLD_SHELF, ItemStatus.IN_TRANSIT}
+SHELF_STATUSES = [(v, label) for v, label in ItemStatus.choices if v not in CIRCULATION_STATUSES]
 
 
-def _values(request, libraries):
+def _values(request, libraries, item=None):
     """Item values from the form, and errors."""
     post, errors = request.POST, []
     library = libraries.filter(pk=post.get("library") or 0).first()
@@ -40,9 +43,11 @@ def _values(request, libraries):
         "barcode": post.get("barcode", "").strip(), "location": location,
         "call_number": post.get("call_number", "").strip()[:100],
         "item_type": post.get("item_type") if post.get("item_type") in ItemType.values else ItemType.BOOK,
-        "status": post.get("status") if post.get("status") in ItemStatus.values else ItemStatus.AVAILABLE,
+        "status": post.get("status") if post.get("status") in dict(SHELF_STATUSES) else ItemStatus.AVAILABLE,
         "price": price, "notes": post.get("notes", "").strip(),
     }
+    if item is not None and item.status in CIRCULATION_STATUSES:
+        values["status"] = item.status  # on loan, on the hold shelf or travelling: the desk's business
     return library, values, errors
 
 
@@ -50,7 +55,8 @@ def _form(request, record, item, values, errors, libraries):
     locations = Location.objects.filter(library__in=libraries).select_related("library")
     return render(request, "catalog/item_form.html", {
         "record": record, "item": item, "values": values, "errors": errors, "libraries": libraries,
-        "locations": locations, "item_types": ItemType.choices, "statuses": ItemStatus.choices,
+        "locations": locations, "item_types": ItemType.choices, "statuses": SHELF_STATUSES,
+        "circulating": item is not None and item.status in CIRCULATION_STATUSES,
     })
 
 
@@ -58,7 +64,7 @@ def _save(request, record, item, values, libraries, write, refused, done):
     """Handle the item form: ``write(library, values)`` calls the catalogue service."""
     errors = []
     if request.method == "POST":
-        library, values, errors = _values(request, libraries)
+        library, values, errors = _values(request, libraries, item)
         if not errors:
             try:
                 write(library, values)
