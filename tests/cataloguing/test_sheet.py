@@ -13,6 +13,16 @@ from .conftest import isbn
 
 pytestmark = pytest.mark.django_db
 
+def _zip_bytes():
+    """A real zip file that is not a workbook (as a .docx would be)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
 HEADERS = ["STT", "Nhan đề", "Tác giả", "Nhà xuất bản", "Năm xuất bản", "ISBN", "Số phân loại/DDC",
            "Chủ đề", "Mã vạch/Số ĐKCB", "Số bản"]
 
@@ -188,6 +198,7 @@ def test_sheet_import_cannot_add_items_to_another_library(login, network, tmp_pa
     ("anh.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "không phải là bảng tính"),
     ("anh.png", b"\x89PNG\r\n\x1a\n", "không phải là bảng tính"),
     ("hong.xlsx", b"PK\x03\x04garbage", "không phải là bảng tính"),
+    ("van-ban.xlsx", _zip_bytes(), "không phải là bảng tính"),
     ("rong.csv", b"", "trống"),
     ("latin1.csv", "Nhan đề\nSách".encode("utf-16"), "UTF-8"),
     ("lon.csv", b"a" * (10 * 1024 * 1024 + 1), "quá lớn"),

@@ -12,7 +12,6 @@ import datetime
 import hashlib
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +28,7 @@ from thuvien.core.vietnamese import fold, nfc
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_COPIES = 200
+MAX_COLUMNS = 60
 
 COLUMNS = {
     "title": gettext_lazy("Title"),
@@ -100,12 +100,12 @@ def _read_xlsx(content):
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except Exception as exc:  # any file openpyxl cannot open is, for the user, not a spreadsheet
         raise SheetError(_("This is not a spreadsheet: upload an .xlsx or .csv file.")) from exc
     try:
         sheet = book.worksheets[0]
         rows = []
-        for row in sheet.iter_rows(values_only=True):
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
             rows.append([_cell(v) for v in row])
             if len(rows) > MAX_ROWS + 1:
                 break
