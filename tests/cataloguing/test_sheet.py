@@ -177,6 +177,31 @@ def test_staff_upload_mapping_preview_and_import(login, network):
     assert "Mới tạo" in response.content.decode() or "Biểu ghi mới" in response.content.decode()
 
 
+def test_staff_import_of_a_long_sheet_goes_in_parts(login, network, monkeypatch):
+    from thuvien.cataloguing.views import sheet as sheet_views
+
+    monkeypatch.setattr(sheet_views, "CHUNK", 3)
+    client = login("kimson_catalog")
+    response = client.post("/staff/catalog/import/", {
+        "library": network["NB-KS"].pk, "file": _upload("sach.csv", csv_bytes(rows()))})
+    url = response["Location"]
+    form = {f"col{i}": c for i, c in enumerate(
+        ["", "title", "author", "publisher", "year", "isbn", "ddc", "subject", "barcode", "copies"])}
+    pages = []
+    response = client.post(url, {**form, "action": "import"})
+    while "sheet-progress.js" in response.content.decode():
+        pages.append(response)
+        offset = response.content.decode().split('name="offset" value="')[1].split('"')[0]
+        response = client.post(url, {**form, "action": "import", "offset": offset})
+    assert len(pages) == 2  # 7 rows in parts of 3
+    assert "3 trên 7 dòng" in pages[0].content.decode()
+    text = response.content.decode()
+    assert BibRecord.objects.count() == 3 and Item.objects.count() == 6
+    assert text.count("Dòng ") >= 4  # the four skipped rows, with their numbers
+    for number in (4, 5, 6, 7):
+        assert f"Dòng {number}:" in text
+
+
 def test_sheet_import_cannot_add_items_to_another_library(login, network, tmp_path, capsys):
     client = login("kimson_catalog")
     response = client.post("/staff/catalog/import/", {

@@ -201,10 +201,13 @@ def _row_key(desc):
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def plan(headers, rows, mapping, library):
-    """Every row as a PlannedRow: what would be catalogued, and the row's errors."""
+def plan(headers, rows, mapping, library, first=0):
+    """Every row as a PlannedRow: what would be catalogued, and the row's errors.
+
+    ``first`` is the index of ``rows[0]`` in the whole sheet (for row numbers).
+    """
     planned, seen_barcodes = [], {}
-    for offset, row in enumerate(rows):
+    for offset, row in enumerate(rows, start=first):
         values = {column: "" for column in COLUMNS}
         for index, column in mapping.items():
             if index < len(row) and column in COLUMNS:
@@ -298,6 +301,11 @@ class ImportSummary:
     skipped: int = 0
     items: int = 0
     errors: list = field(default_factory=list)  # (row number, message)
+
+    def add(self, other):
+        for name in ("created", "attached", "unchanged", "skipped", "items"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors += [tuple(e) for e in other.errors]
 
 
 BATCH = 500

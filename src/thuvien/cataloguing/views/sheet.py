@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from thuvien.cataloguing import access, sheet
 
 PREVIEW_ROWS = 20
+CHUNK = 1000  # rows per request, so that no request runs into the server's time-out
 
 
 def _upload_dir():
@@ -81,13 +82,7 @@ def mapping(request, token):
         chosen = sheet.guess_mapping(headers)
     has_title = "title" in chosen.values()
     if request.method == "POST" and request.POST.get("action") == "import" and has_title:
-        planned = sheet.plan(headers, rows, chosen, library)
-        started = timezone.now()
-        summary = sheet.import_rows(planned, library, actor=request.user)
-        path.unlink(missing_ok=True)
-        request.session.pop(f"sheet:{token}", None)
-        return render(request, "catalog/sheet_done.html", {"summary": summary, "library": library,
-                                                            "since": started.isoformat()})
+        return _import_chunk(request, token, info, path, library, headers, rows, chosen)
     planned = sheet.plan(headers, rows, chosen, library) if has_title else []
     all_errors = sum(1 for r in planned if not r.ok)
     columns = [{"index": i, "header": h, "column": chosen.get(i, "")} for i, h in enumerate(headers)]
@@ -96,3 +91,31 @@ def mapping(request, token):
         "choices": list(sheet.COLUMNS.items()), "planned": planned[:PREVIEW_ROWS], "row_count": len(rows),
         "error_rows": all_errors, "has_title": has_title,
     })
+
+
+def _import_chunk(request, token, info, path, library, headers, rows, chosen):
+    """Import the next CHUNK rows; the page posts on until the sheet is done.
+
+    Safe to repeat or resume: an imported row is found again and changes nothing.
+    """
+    offset = int(request.POST.get("offset", "0") or 0) if request.POST.get("offset", "0").isdigit() else 0
+    progress = info.get("progress") if offset else None
+    if progress is None:
+        progress = {"summary": sheet.ImportSummary().__dict__, "started": timezone.now().isoformat()}
+    planned = sheet.plan(headers, rows[offset:offset + CHUNK], chosen, library, first=offset)
+    summary = sheet.ImportSummary(**progress["summary"])
+    summary.add(sheet.import_rows(planned, library, actor=request.user))
+    summary.errors = summary.errors[:2000]
+    done = offset + CHUNK >= len(rows)
+    if not done:
+        info["progress"] = {"summary": {**summary.__dict__, "errors": [list(e) for e in summary.errors]},
+                            "started": progress["started"]}
+        request.session[f"sheet:{token}"] = info
+        columns = [{"index": i, "column": c} for i, c in chosen.items()]
+        return render(request, "catalog/sheet_progress.html", {
+            "token": token, "columns": columns, "offset": offset + CHUNK, "done_rows": offset + CHUNK,
+            "row_count": len(rows), "summary": summary, "library": library})
+    path.unlink(missing_ok=True)
+    request.session.pop(f"sheet:{token}", None)
+    return render(request, "catalog/sheet_done.html",
+                  {"summary": summary, "library": library, "since": progress["started"]})
