@@ -1,5 +1,6 @@
 """Spreadsheet import from the staff interface: upload, map columns, preview, import."""
 
+import json
 import time
 import uuid
 from pathlib import Path
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from thuvien.cataloguing import access, sheet
 
 PREVIEW_ROWS = 20
+PREVIEW_CHECK = 500  # rows checked for the preview's error count; the import checks every row
 CHUNK = 1000  # rows per request, so that no request runs into the server's time-out
 
 
@@ -44,17 +46,16 @@ def upload(request):
         elif upload.size > sheet.MAX_BYTES:
             error = _("The file is too large (at most %(mb)s MB).") % {"mb": sheet.MAX_BYTES // (1024 * 1024)}
         else:
-            content = upload.read()
             try:
-                sheet.read_sheet(content, upload.name)
+                headers, rows = sheet.read_sheet(upload.read(), upload.name)
             except sheet.SheetError as exc:
                 error = str(exc)
             else:
                 _forget_old_uploads()
                 token = uuid.uuid4().hex
-                suffix = ".xlsx" if content[:4] == b"PK\x03\x04" else ".csv"
-                (_upload_dir() / f"{token}{suffix}").write_bytes(content)
-                request.session[f"sheet:{token}"] = {"name": upload.name, "suffix": suffix, "library": library.pk}
+                # Kept parsed, so every step after the upload reads it fast.
+                (_upload_dir() / f"{token}.json").write_text(json.dumps([headers, rows], ensure_ascii=False))
+                request.session[f"sheet:{token}"] = {"name": upload.name, "library": library.pk}
                 return redirect("catalog:sheet_map", token=token)
     return render(request, "catalog/sheet_upload.html", {"libraries": libraries, "error": error},
                   status=400 if error else 200)
@@ -63,15 +64,15 @@ def upload(request):
 @access.cataloguer_required
 def mapping(request, token):
     info = request.session.get(f"sheet:{token}")
-    path = _upload_dir() / f"{token}{(info or {}).get('suffix', '')}"
-    if not info or not path.exists():
+    path = _upload_dir() / f"{token}.json"
+    if not info or not token.isalnum() or not path.exists():
         messages.error(request, _("The uploaded file has expired; upload it again."))
         return redirect("catalog:sheet_upload")
     library = access.item_libraries(request.user).filter(pk=info["library"]).first()
     if library is None:
         messages.error(request, _("Choose one of your libraries."))
         return redirect("catalog:sheet_upload")
-    headers, rows = sheet.read_sheet(path.read_bytes(), info["name"])
+    headers, rows = json.loads(path.read_text())
     if request.method == "POST":
         chosen = {}
         for index in range(len(headers)):
@@ -83,13 +84,13 @@ def mapping(request, token):
     has_title = "title" in chosen.values()
     if request.method == "POST" and request.POST.get("action") == "import" and has_title:
         return _import_chunk(request, token, info, path, library, headers, rows, chosen)
-    planned = sheet.plan(headers, rows, chosen, library) if has_title else []
+    planned = sheet.plan(headers, rows[:PREVIEW_CHECK], chosen, library) if has_title else []
     all_errors = sum(1 for r in planned if not r.ok)
     columns = [{"index": i, "header": h, "column": chosen.get(i, "")} for i, h in enumerate(headers)]
     return render(request, "catalog/sheet_map.html", {
         "token": token, "name": info["name"], "library": library, "columns": columns,
         "choices": list(sheet.COLUMNS.items()), "planned": planned[:PREVIEW_ROWS], "row_count": len(rows),
-        "error_rows": all_errors, "has_title": has_title,
+        "error_rows": all_errors, "has_title": has_title, "checked": min(len(rows), PREVIEW_CHECK),
     })
 
 
