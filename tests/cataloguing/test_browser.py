@@ -38,3 +38,22 @@ def test_heading_suggestions_and_marc_editor_rows(page, live_server, staff, demo
     record.refresh_from_db()
     assert {"500": {"ind1": " ", "ind2": " ", "subfields": [{"a": "Ghi chú thêm bằng trình duyệt"}]}} in record.marc["fields"]
     assert not any("008" in f for f in record.marc["fields"])
+
+
+def test_sheet_import_goes_on_by_itself_in_the_browser(page, live_server, staff, demo_password, network,
+                                                       monkeypatch, tmp_path):
+    from thuvien.catalog.models import BibRecord
+    from thuvien.cataloguing.views import sheet as sheet_views
+
+    monkeypatch.setattr(sheet_views, "CHUNK", 2)
+    path = tmp_path / "sach.csv"
+    path.write_text("Nhan đề,Tác giả,Năm xuất bản\n" + "".join(f"Sách số {n},\"Lê, Văn {n}\",200{n}\n" for n in range(5)),
+                    encoding="utf-8-sig")
+    logged_in(page, live_server, "kimson_catalog", demo_password)
+    page.goto("/staff/catalog/import/")
+    page.set_input_files("input[name=file]", str(path))
+    page.get_by_role("button", name="Tải lên").click()
+    page.get_by_text("Sách số 4").wait_for()
+    page.get_by_role("button", name="Nhập các dòng hợp lệ").click()
+    page.get_by_role("heading", name="Đã nhập xong").wait_for()
+    assert BibRecord.objects.count() == 5
