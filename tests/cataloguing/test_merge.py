@@ -76,3 +76,21 @@ def test_restricted_records_merge_only_with_restricted(network, make_record, sta
     public.refresh_from_db()
     restricted.refresh_from_db()
     assert not public.is_deleted and not restricted.is_deleted and public.items.count() == 1
+
+
+def test_merging_a_kept_record_again_keeps_the_redirects_right(login, network, make_record):
+    a, b, c = make_record("Một", copies=[network["NB-KS"]]), make_record("Hai"), make_record("Ba")
+    client = login("admin")
+    client.post(f"/staff/catalog/records/{a.pk}/merge/", {"other": b.pk, "keep": b.pk})  # a -> b
+    client.post(f"/staff/catalog/records/{b.pk}/merge/", {"other": c.pk, "keep": c.pk})  # b -> c
+    for old in (a, b):
+        assert client.get(f"/staff/catalog/records/{old.pk}/")["Location"] == f"/staff/catalog/records/{c.pk}/"
+    assert c.items.count() == 1
+
+
+def test_pages_speak_english_second(login, network, make_record):
+    record = make_record("Sách")
+    page = login("kimson_catalog").get(f"/staff/catalog/records/{record.pk}/edit/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Edit record" in page.content.decode()
+    page = login("kimson_catalog").get(f"/staff/catalog/records/{record.pk}/edit/")
+    assert "Sửa biểu ghi" in page.content.decode()
