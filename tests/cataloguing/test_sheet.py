@@ -117,6 +117,20 @@ def test_cli_attaches_to_existing_record_by_isbn_and_dry_run_writes_nothing(netw
     assert sorted(existing.items.values_list("library__code", flat=True)) == ["NB-TVT", "NB-YM", "NB-YM", "NB-YM"]
 
 
+def test_barcode_lists_and_ranges(network, tmp_path, capsys):
+    from thuvien.cataloguing.sheet import barcode_list
+
+    assert barcode_list("VV.001-VV.003") == ["VV.001", "VV.002", "VV.003"]
+    assert barcode_list("KS1; KS7") == ["KS1", "KS7"] and barcode_list("KS-0001") == ["KS-0001"]
+    path = tmp_path / "list.csv"
+    path.write_bytes(csv_bytes([["Cây lúa", "VV.001-VV.003", ""], ["Cây ngô", "VN.1; VN.2", "3"]],
+                               headers=["Nhan đề", "Số ĐKCB", "Số bản"]))
+    call_command("catalog", "import-sheet", str(path), "--library", "NB-KS")
+    out = capsys.readouterr()
+    assert "1 created" in out.out and "row 3: " in out.err
+    assert sorted(Item.objects.values_list("barcode", flat=True)) == ["VV.001", "VV.002", "VV.003"]
+
+
 def test_semicolon_csv_and_date_cells(network, tmp_path, capsys):
     import datetime
 

@@ -181,6 +181,23 @@ class PlannedRow:
         return not self.errors
 
 
+_RANGE = re.compile(r"(.*?)(\d+)\s*[-–]\s*\1(\d+)")
+
+
+def barcode_list(text):
+    """Barcodes written in one cell: "KS1; KS2", or a range "VV.001-VV.003" as registers write them."""
+    found = []
+    for part in (p.strip() for p in re.split(r"[;,\n]+", text or "")):
+        match = _RANGE.fullmatch(part)
+        if match and 0 <= int(match.group(3)) - int(match.group(2)) < MAX_COPIES:
+            prefix, start, end = match.group(1), match.group(2), match.group(3)
+            width = len(start)
+            found += [f"{prefix}{n:0{width}d}" for n in range(int(start), int(end) + 1)]
+        elif part:
+            found.append(part)
+    return found
+
+
 def _barcodes(barcode, copies, key, library):
     """The barcodes of a row's copies: the given one and its successors, or generated ones."""
     if barcode:
@@ -268,7 +285,8 @@ def _plan_row(row, library, seen_barcodes):
         subjects=split_list(values["subject"]), language="vie",
     )
     row.errors += validate(desc)
-    copies_text = values["copies"] or "1"
+    listed = barcode_list(values["barcode"])
+    copies_text = values["copies"] or str(max(1, len(listed)))
     copies = int(float(copies_text)) if re.fullmatch(r"\d+(\.0)?", copies_text) else 0
     if not 1 <= copies <= MAX_COPIES:
         row.errors.append(_("The number of copies “%(copies)s” must be a whole number from 1 to %(max)s.")
@@ -281,7 +299,13 @@ def _plan_row(row, library, seen_barcodes):
     # Our own control number, so a re-import finds the record even without an ISBN.
     data["fields"][:0] = [{"001": f"SH{key[:14].upper()}"}, {"003": "VN-THUVIEN"}]
     row.description, row.marc = desc, data
-    row.barcodes = _barcodes(values["barcode"], copies, key, library)
+    if len(listed) > 1:
+        row.barcodes = listed
+        if copies != len(listed):
+            row.errors.append(_("The row lists %(n)s barcodes for %(copies)s copies.")
+                              % {"n": len(listed), "copies": copies})
+    else:
+        row.barcodes = _barcodes(listed[0] if listed else "", copies, key, library)
     for code in row.barcodes:
         if code in seen_barcodes:
             row.errors.append(_("Barcode %(barcode)s is also on row %(row)s.")

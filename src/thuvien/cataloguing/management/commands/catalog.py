@@ -29,8 +29,10 @@ class Command(BaseCommand):
             raise CommandError(f"No library with code {options['library']}")
         try:
             headers, rows = sheet.read_sheet(path.read_bytes(), path.name)
-            mapping = sheet.guess_mapping(headers)
-            mapping.update(sheet.parse_mapping(options["mapping"], headers))
+            chosen = sheet.parse_mapping(options["mapping"], headers)
+            # A column named on the command line replaces the guess for that field.
+            mapping = {i: c for i, c in sheet.guess_mapping(headers).items() if c not in chosen.values()}
+            mapping.update(chosen)
         except sheet.SheetError as exc:
             raise CommandError(str(exc)) from exc
         if "title" not in mapping.values():
