@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
-DEBIAN_PACKAGES := chromium tesseract-ocr tesseract-ocr-vie libvips42 yaz gettext fonts-dejavu-core
+DEBIAN_PACKAGES := chromium tesseract-ocr tesseract-ocr-vie libvips42 yaz gettext fonts-dejavu-core tesseract-ocr-chi-tra fonts-droid-fallback
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

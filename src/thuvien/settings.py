@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "thuvien.digital.middleware.OpenTileMiddleware",  # open IIIF tiles: no session needed
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -144,3 +145,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("THUVIEN_LOG_LEVEL", "WARNING")},
 }
+
+# Digital library: limits on what ingest accepts (bigger or stranger files are refused).
+DIGITAL_MAX_FILE_BYTES = int(os.environ.get("THUVIEN_DIGITAL_MAX_FILE_BYTES", 1024 * 1024 * 1024))
+DIGITAL_MAX_PIXELS = int(os.environ.get("THUVIEN_DIGITAL_MAX_PIXELS", 150_000_000))  # per page
+DIGITAL_MAX_PDF_PAGES = int(os.environ.get("THUVIEN_DIGITAL_MAX_PDF_PAGES", 2000))
+DIGITAL_PDF_DPI = int(os.environ.get("THUVIEN_DIGITAL_PDF_DPI", 150))
+DIGITAL_TILE_SIZE = 512
+# The public deposit form: files and total size one offer may bring.
+DIGITAL_DEPOSIT_MAX_FILES = int(os.environ.get("THUVIEN_DIGITAL_DEPOSIT_MAX_FILES", 50))
+DIGITAL_DEPOSIT_MAX_BYTES = int(os.environ.get("THUVIEN_DIGITAL_DEPOSIT_MAX_BYTES", 300 * 1024 * 1024))
+DIGITAL_OCR_LANGUAGES = os.environ.get("THUVIEN_DIGITAL_OCR_LANGUAGES", "vie")
+# By collection kind; languages not installed are left out.
+DIGITAL_OCR_LANGUAGES_BY_KIND = {
+    "han_nom": os.environ.get("THUVIEN_DIGITAL_OCR_LANGUAGES_HAN_NOM", "chi_tra+vie"),
+}
+# A front web server may send the files itself: "X-Accel-Redirect" (nginx) or "X-Sendfile".
+DIGITAL_SENDFILE_HEADER = os.environ.get("THUVIEN_DIGITAL_SENDFILE_HEADER", "")
+DIGITAL_SENDFILE_PREFIX = os.environ.get("THUVIEN_DIGITAL_SENDFILE_PREFIX", "/protected-media/")
+# A book's scans are uploaded in one go from the staff screens.
+DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("THUVIEN_MAX_UPLOAD_FILES", 2000))
+# Text set on pages that readers download (empty: they get the original file).
+DIGITAL_WATERMARK = os.environ.get("THUVIEN_DIGITAL_WATERMARK", "")
+# Reverse proxies (CIDR, comma-separated) whose X-Forwarded-For gives the reader's address,
+# which decides on-site access.
+DIGITAL_TRUSTED_PROXIES = os.environ.get("THUVIEN_DIGITAL_TRUSTED_PROXIES", "")

@@ -2,3 +2,4 @@ from django.urls import path
 
 app_name = "interop"
 urlpatterns: list = []
+urlpatterns.append(path("sru", __import__("thuvien.interop.sru.views", fromlist=["sru"]).sru, name="sru"))  # SRU helper

@@ -116,3 +116,21 @@ def _key(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def search_query(query, order_by=None, descending=False, offset=0, limit=20, include_restricted=False):
+    """Run an already-built tantivy ``query`` (SRU's CQL); return (total, record ids).
+
+    Restricted records are left out exactly as in ``build_query``. ``order_by`` is a
+    fast field ("title_sort", "year", "acquired") or None for relevance.
+    """
+    clauses = [(Occur.Must, query)]
+    if not include_restricted:
+        clauses.append((Occur.Must, filter_query("visibility", ["public"])))
+    limit = max(0, int(limit))
+    options = {"limit": max(1, limit), "offset": max(0, int(offset)), "count": True}
+    if order_by:
+        options.update(order_by_field=order_by, order=Order.Desc if descending else Order.Asc)
+    searcher = index.searcher()
+    found = searcher.search(Query.boolean_query(clauses), **options)
+    return found.count, [searcher.doc(address)["id"][0] for _, address in found.hits[:limit]]

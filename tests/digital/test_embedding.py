@@ -1,0 +1,57 @@
+"""What other apps use: the record-page include, search-result page hits, the records API dicts."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.template import Context, Template
+from django.test import RequestFactory
+
+
+def _request(ip="203.0.113.9", user=None):
+    request = RequestFactory().get("/record/1", REMOTE_ADDR=ip)
+    request.user = user or AnonymousUser()
+    return request
+
+
+def test_record_page_include_shows_only_visible_objects(digitise, record):
+    template = Template("{% load digital %}{% digital_viewers record %}")
+    hidden = digitise("staff")
+    assert 'class="dv"' not in template.render(Context({"record": record, "request": _request()}))
+    shown = digitise("open")
+    html = template.render(Context({"record": record, "request": _request()}))
+    assert f"/iiif/manifest/{shown.pk}.json" in html and f"/iiif/manifest/{hidden.pk}.json" not in html
+
+
+def test_search_result_page_numbers(digitise, record):
+    from thuvien.digital.fulltext import record_page_hits
+
+    obj = digitise("open")
+    assert record_page_hits(record, "han nom quy hiem", _request()) == [(obj, [2])]
+    obj.access = "onsite"
+    obj.save()
+    assert record_page_hits(record, "han nom quy hiem", _request()) == []
+
+
+def test_visible_objects_dicts_for_the_records_api(digitise, record, client):
+    from thuvien.digital.selectors import visible_objects
+
+    obj = digitise("registered")
+    assert visible_objects(record, _request()) == []
+    data = client.get(f"/api/v1/digital/records/{record.pk}").json()
+    assert data == {"record": record.pk, "digital_objects": []}
+    obj.access = "open"
+    obj.save()
+    [entry] = client.get(f"/api/v1/digital/records/{record.pk}").json()["digital_objects"]
+    assert entry["manifest"] == f"http://testserver/iiif/manifest/{obj.pk}.json"
+    assert entry["access"] == "open" and entry["pages"] == 2
+    assert client.get("/api/v1/digital/records/999999").status_code == 404
+    [entry] = client.get(f"/api/v1/digital/records/{record.pk}", {"q": "han nom"}).json()["digital_objects"]
+    assert entry["matching_pages"] == [2]
+
+
+def test_catalogue_search_uses_only_indexable_text(digitise, record):
+    from thuvien.search.service import SearchRequest, search
+
+    obj = digitise("onsite")
+    assert record.pk not in search(SearchRequest(q='"Hoa Lu"')).ids  # on-site text stays out of the index
+    obj.access = "registered"
+    obj.save()  # re-indexed on save
+    assert record.pk in search(SearchRequest(q='"Hoa Lu"')).ids  # folded phrase of page 1
