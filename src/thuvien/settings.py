@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "thuvien.network",
     "thuvien.accounts",
     "thuvien.catalog",
+    "thuvien.cataloguing",
     "thuvien.search",
     "thuvien.circulation",
     "thuvien.interop",

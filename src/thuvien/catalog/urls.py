@@ -1,4 +1,3 @@
-from django.urls import path
+from thuvien.cataloguing.urls import urlpatterns  # noqa: F401 (the cataloguer's screens)
 
 app_name = "catalog"
-urlpatterns: list = []

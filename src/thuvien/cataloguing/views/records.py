@@ -1,0 +1,118 @@
+"""Record pages: view, simple form, MARC editor, withdraw."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from thuvien.catalog import services
+from thuvien.catalog.models import BibRecord, ItemStatus
+from thuvien.cataloguing import access, marceditor
+from thuvien.cataloguing.description import Description, apply_description, describe, parse_year, split_list, validate
+from thuvien.cataloguing.merging import current_record
+from thuvien.search.service import SearchRequest, search
+
+
+@access.cataloguer_required
+def home(request):
+    q = request.GET.get("q", "").strip()
+    records, total = [], 0
+    if q:
+        result = search(SearchRequest(q=q, page_size=30, facets=(), include_restricted=True))
+        by_id = BibRecord.objects.in_bulk(result.ids)
+        records, total = [by_id[i] for i in result.ids if i in by_id], result.total
+    return render(request, "catalog/home.html", {"q": q, "records": records, "total": total})
+
+
+def _record_or_redirect(pk):
+    record = get_object_or_404(BibRecord, pk=pk)
+    live = current_record(record)
+    return record, (redirect("catalog:record", pk=live.pk) if live.pk != record.pk else None)
+
+
+@access.cataloguer_required
+def record(request, pk):
+    record, moved = _record_or_redirect(pk)
+    if moved:
+        messages.info(request, _("That record was merged into this one."))
+        return moved
+    items = record.items.select_related("library", "location").order_by("library__name_sort", "barcode")
+    mine = {lib.pk for lib in access.item_libraries(request.user)}
+    return render(request, "catalog/record.html", {
+        "record": record, "items": items, "mine": mine, "desc": describe(record.marc),
+        "can_withdraw": access.can_withdraw(request.user),
+    })
+
+
+def description_from_post(post):
+    """(Description, errors) from the simple form."""
+    errors = []
+    try:
+        year = parse_year(post.get("year", ""))
+    except ValueError:
+        year = None
+        errors.append(_("The year “%(year)s” is not a year.") % {"year": post.get("year", "")})
+    desc = Description(
+        title=post.get("title", "").strip(), authors=split_list(post.get("authors", "")),
+        publisher=post.get("publisher", "").strip(), place=post.get("place", "").strip(), year=year,
+        isbns=split_list(post.get("isbns", "").replace(",", ";")), ddc=post.get("ddc", "").strip(),
+        subjects=split_list(post.get("subjects", "")), language=post.get("language", "").strip().lower(),
+        physical=post.get("physical", "").strip(),
+    )
+    return desc, errors + validate(desc)
+
+
+@access.cataloguer_required
+def record_form(request, pk=None):
+    """The simple form: edits a record (pk) or creates one."""
+    record = get_object_or_404(BibRecord, pk=pk, is_deleted=False) if pk else None
+    errors = []
+    if request.method == "POST":
+        desc, errors = description_from_post(request.POST)
+        if not errors:
+            if record:
+                services.update_record(record, apply_description(record.marc, desc))
+                messages.success(request, _("The record was saved."))
+            else:
+                record = services.create_record(apply_description(None, desc), source="staff")
+                messages.success(request, _("The record was created. Add your library's copies below."))
+            return redirect("catalog:record", pk=record.pk)
+    else:
+        desc = describe(record.marc) if record else Description()
+    return render(request, "catalog/record_form.html", {"record": record, "desc": desc, "errors": errors})
+
+
+@access.cataloguer_required
+def marc_editor(request, pk):
+    record = get_object_or_404(BibRecord, pk=pk, is_deleted=False)
+    errors = []
+    if request.method == "POST":
+        leader = request.POST.get("leader", "")
+        rows = [marceditor.Row(tag=t, ind1=i1, ind2=i2, value=v) for t, i1, i2, v in zip(
+            request.POST.getlist("tag"), request.POST.getlist("ind1"),
+            request.POST.getlist("ind2"), request.POST.getlist("value"))]
+        data, errors = marceditor.from_rows(leader, rows)
+        if not errors:
+            services.update_record(record, data)
+            messages.success(request, _("The record was saved."))
+            return redirect("catalog:record", pk=record.pk)
+    else:
+        leader, rows = record.marc.get("leader", ""), marceditor.to_rows(record.marc)
+    return render(request, "catalog/marc_editor.html",
+                  {"record": record, "leader": leader, "rows": rows, "errors": errors})
+
+
+@require_POST
+@access.cataloguer_required
+def withdraw(request, pk):
+    record = get_object_or_404(BibRecord, pk=pk, is_deleted=False)
+    if not access.can_withdraw(request.user):
+        raise PermissionDenied
+    if record.items.exclude(status=ItemStatus.WITHDRAWN).exists():
+        messages.error(request, _("The record still has copies: withdraw or move them first, "
+                                  "or merge the record into the one that should hold them."))
+        return redirect("catalog:record", pk=record.pk)
+    services.withdraw_record(record)
+    messages.success(request, _("The record was withdrawn."))
+    return redirect("catalog:home")
