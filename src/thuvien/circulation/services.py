@@ -40,6 +40,7 @@ __all__ = [
     "authenticate_reader", "resolve_rule", "due_date_for", "register_reader", "self_register",
     "approve_reader", "update_reader", "erase_reader", "set_keep_history", "record_consent",
     "set_password", "pull_list", "hold_shelf", "expire_holds", "receive_transfer", "in_transit",
+    "upsert_reader", "postal_fee", "request_copy", "request_postal", "set_request_state", "fines_owed",
 ]
 
 CHANNELS = {"desk", "api", "sip2", "opac", "system"}
@@ -1004,3 +1005,113 @@ def erase_reader(actor, card_number):
 
 def check_password_of(reader, password):  # pragma: no cover - convenience for doors
     return reader.user is not None and check_password(password, reader.user.password)
+
+
+@transaction.atomic
+def upsert_reader(actor, library, card_number, **values):
+    """Create the reader, or update the one with this card number (patron import).
+    Returns (reader, created). ``values``: name, category (code or row), birth_date, email,
+    phone, address, expires_on, password."""
+    card = _clean_key(card_number)
+    password = values.pop("password", None)
+    existing = Reader.objects.select_for_update(no_key=True, of=("self",)).filter(card_number=card).first()
+    if existing is None:
+        name = values.pop("name", "")
+        category = values.pop("category", None)
+        if category is None:
+            raise CirculationError("invalid_data", detail=_("Unknown reader category."))
+        return register_reader(actor, library, card, name, category, password=password, **values), True
+    if existing.status == ReaderStatus.ERASED:
+        raise CirculationError("card_number_taken")
+    if actor is not None and not _can_circulate(actor, existing.home_library_id, library):
+        raise CirculationError("not_permitted")
+    _apply_fields(existing, values)
+    existing.save()
+    if password:
+        set_password(existing, password)
+    return existing, False
+
+
+# --------------------------------------------------------------------------- remote copies and post
+
+def postal_fee(library=None):
+    """The fee shown for postal delivery (đồng): ``CIRCULATION_POSTAL_FEE`` or 30 000."""
+    from django.conf import settings
+
+    return Decimal(getattr(settings, "CIRCULATION_POSTAL_FEE", 30000))
+
+
+def _reader_request_record(actor, card_number, record_id):
+    reader = _get_reader(card_number)
+    _authorise_any(actor, reader)
+    problems = [p for p in _reader_state_errors(reader) if p.code != "card_expired"]
+    if problems:
+        raise problems[0]
+    try:
+        record = BibRecord.objects.get(pk=int(record_id), is_deleted=False)
+    except (BibRecord.DoesNotExist, TypeError, ValueError):
+        raise CirculationError("unknown_record") from None
+    if record.visibility != "public" and not (actor is None or permissions.is_staff_member(actor)):
+        raise CirculationError("unknown_record")
+    return reader, record
+
+
+@transaction.atomic
+def request_copy(actor, card_number, record_id, pages, note="", library=None):
+    """A reader asks for a remote copy (sao chụp từ xa) of some pages, delivered as a file."""
+    from thuvien.circulation.models import CopyRequest
+
+    reader, record = _reader_request_record(actor, card_number, record_id)
+    pages = nfc(str(pages or "")).strip()
+    if not pages or len(pages) > 200:
+        raise CirculationError("invalid_data", detail=_("Say which pages you need."))
+    library = library or (record.items.order_by("id").first().library if record.items.exists() else None)
+    return CopyRequest.objects.create(reader=reader, record=record, pages=pages, note=nfc(str(note or ""))[:2000],
+                                      library=library)
+
+
+@transaction.atomic
+def request_postal(actor, card_number, record_id, address, library=None):
+    """A reader asks for postal delivery (bưu chính) to ``address``; the fee is fixed now."""
+    from thuvien.circulation.models import PostalRequest
+
+    reader, record = _reader_request_record(actor, card_number, record_id)
+    address = nfc(str(address or "")).strip()
+    if not address or len(address) > 255:
+        raise CirculationError("invalid_data", detail=_("The address is required."))
+    library = library or reader.home_library
+    return PostalRequest.objects.create(reader=reader, record=record, address=address,
+                                        fee=postal_fee(library), library=library)
+
+
+REQUEST_TRANSITIONS = {
+    "requested": {"in_progress", "done", "refused", "cancelled"},
+    "in_progress": {"done", "refused", "cancelled"},
+}
+
+
+@transaction.atomic
+def set_request_state(actor, kind, request_id, state, file=None):
+    """Staff move a remote-copy (``kind="copy"``) or postal (``"postal"``) request on;
+    the reader may only cancel their own. ``file`` (a Django File) delivers a copy."""
+    from thuvien.circulation.models import CopyRequest, PostalRequest
+
+    model = {"copy": CopyRequest, "postal": PostalRequest}.get(kind)
+    if model is None:
+        raise CirculationError("invalid_data")
+    try:
+        request = model.objects.select_for_update(no_key=True, of=("self",)).select_related("reader").get(
+            pk=int(request_id))
+    except (model.DoesNotExist, TypeError, ValueError):
+        raise CirculationError("invalid_data") from None
+    own = _is_self(actor, request.reader)
+    if actor is not None and not (own and state == "cancelled") and not _can_circulate(
+            actor, request.library_id, request.reader.home_library_id if request.reader else None):
+        raise CirculationError("not_permitted")
+    if state not in REQUEST_TRANSITIONS.get(request.state, set()):
+        raise CirculationError("invalid_data", detail=_("This request cannot be changed any more."))
+    request.state = state
+    if file is not None and kind == "copy":
+        request.file.save(getattr(file, "name", "copy.pdf").rsplit("/", 1)[-1], file, save=False)
+    request.save()
+    return request
