@@ -167,8 +167,41 @@ def _authorise_any(actor, reader):
     raise CirculationError("not_permitted")
 
 
+MAX_PK = 2**63 - 1
+
+
+def _safe_text(value):
+    """Text from outside, in NFC; ``None`` if it cannot be stored (NUL, lone surrogates)."""
+    text = str(value if value is not None else "")
+    if "\x00" in text:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return nfc(text)
+
+
 def _clean_key(value):
-    return nfc(str(value or "")).strip()
+    text = _safe_text(value)
+    return "" if text is None or len(text) > 64 else text.strip()
+
+
+def _text(value, limit):
+    text = _safe_text(value)
+    if text is None:
+        raise CirculationError("invalid_data")
+    return text.strip()[:limit]
+
+
+def _pk(value, code):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise CirculationError(code) from None
+    if not 0 < number <= MAX_PK:
+        raise CirculationError(code)
+    return number
 
 
 def _get_reader(card_number, lock=False):
@@ -548,8 +581,8 @@ def place_hold(actor, card_number, record_id, pickup_library, library=None, chan
     if problems:
         raise problems[0]
     try:
-        record = BibRecord.objects.get(pk=int(record_id), is_deleted=False)
-    except (BibRecord.DoesNotExist, TypeError, ValueError):
+        record = BibRecord.objects.get(pk=_pk(record_id, "unknown_record"), is_deleted=False)
+    except BibRecord.DoesNotExist:
         raise CirculationError("unknown_record") from None
     if record.visibility != "public" and not (actor is None or permissions.is_staff_member(actor)):
         raise CirculationError("unknown_record")
@@ -579,8 +612,8 @@ def cancel_hold(actor, hold_id):
     now = timezone.now()
     try:
         hold = Hold.objects.select_for_update(no_key=True, of=("self",)).select_related(
-            "reader", "pickup_library").get(pk=int(hold_id))
-    except (Hold.DoesNotExist, TypeError, ValueError):
+            "reader", "pickup_library").get(pk=_pk(hold_id, "unknown_hold"))
+    except Hold.DoesNotExist:
         raise CirculationError("unknown_hold") from None
     if actor is not None and not _is_self(actor, hold.reader):
         if not _can_circulate(actor, hold.pickup_library_id, hold.library_id):
@@ -738,7 +771,7 @@ def pay(actor, card_number, amount, note=""):
             and not permissions.has_capability(actor, permissions.CIRCULATE):
         raise CirculationError("not_permitted")
     return LedgerEntry.objects.create(reader=reader, kind=LedgerKind.PAYMENT, amount=-amount, actor=actor,
-                                      note=note[:255])
+                                      note=_text(note, 255))
 
 
 @transaction.atomic
@@ -748,7 +781,7 @@ def waive(actor, card_number, amount, note=""):
     if actor is not None and not _can_circulate(actor, reader.home_library_id):
         raise CirculationError("not_permitted")
     return LedgerEntry.objects.create(reader=reader, kind=LedgerKind.WAIVER, amount=-amount, actor=actor,
-                                      note=note[:255])
+                                      note=_text(note, 255))
 
 
 @transaction.atomic
@@ -804,7 +837,7 @@ def block_reader(actor, card_number, reason, channel="desk"):
     if actor is not None and not permissions.has_capability(actor, permissions.CIRCULATE):
         raise CirculationError("not_permitted")
     reader.status = ReaderStatus.BLOCKED
-    reader.block_reason = nfc(str(reason or ""))[:255]
+    reader.block_reason = _text(reason, 255)
     reader.save(update_fields=["status", "block_reason", "updated_at"])
     return reader
 
@@ -823,6 +856,9 @@ def unblock_reader(actor, card_number):
 def authenticate_reader(card_number, password):
     """The reader if the card number and password match (and the reader may log in)."""
     card = _clean_key(card_number)
+    password = _safe_text(password)
+    if not card or password is None:
+        return None
     reader = Reader.objects.select_related("user", "category", "home_library").filter(card_number=card).first()
     if reader is None or reader.user is None or reader.status == ReaderStatus.ERASED \
             or not reader.user.is_active:
@@ -845,7 +881,7 @@ def _apply_fields(reader, values):
         if name in values and values[name] is not None:
             value = values[name]
             if isinstance(value, str):
-                value = nfc(value).strip()
+                value = _text(value, 255)
             setattr(reader, name, value)
     if "category" in values and values["category"] is not None:
         category = values["category"]
@@ -1048,8 +1084,8 @@ def _reader_request_record(actor, card_number, record_id):
     if problems:
         raise problems[0]
     try:
-        record = BibRecord.objects.get(pk=int(record_id), is_deleted=False)
-    except (BibRecord.DoesNotExist, TypeError, ValueError):
+        record = BibRecord.objects.get(pk=_pk(record_id, "unknown_record"), is_deleted=False)
+    except BibRecord.DoesNotExist:
         raise CirculationError("unknown_record") from None
     if record.visibility != "public" and not (actor is None or permissions.is_staff_member(actor)):
         raise CirculationError("unknown_record")
@@ -1062,11 +1098,11 @@ def request_copy(actor, card_number, record_id, pages, note="", library=None):
     from thuvien.circulation.models import CopyRequest
 
     reader, record = _reader_request_record(actor, card_number, record_id)
-    pages = nfc(str(pages or "")).strip()
+    pages = _text(pages, 1000)
     if not pages or len(pages) > 200:
         raise CirculationError("invalid_data", detail=_("Say which pages you need."))
     library = library or (record.items.order_by("id").first().library if record.items.exists() else None)
-    return CopyRequest.objects.create(reader=reader, record=record, pages=pages, note=nfc(str(note or ""))[:2000],
+    return CopyRequest.objects.create(reader=reader, record=record, pages=pages, note=_text(note, 2000),
                                       library=library)
 
 
@@ -1076,7 +1112,7 @@ def request_postal(actor, card_number, record_id, address, library=None):
     from thuvien.circulation.models import PostalRequest
 
     reader, record = _reader_request_record(actor, card_number, record_id)
-    address = nfc(str(address or "")).strip()
+    address = _text(address, 1000)
     if not address or len(address) > 255:
         raise CirculationError("invalid_data", detail=_("The address is required."))
     library = library or reader.home_library
@@ -1101,8 +1137,8 @@ def set_request_state(actor, kind, request_id, state, file=None):
         raise CirculationError("invalid_data")
     try:
         request = model.objects.select_for_update(no_key=True, of=("self",)).select_related("reader").get(
-            pk=int(request_id))
-    except (model.DoesNotExist, TypeError, ValueError):
+            pk=_pk(request_id, "invalid_data"))
+    except model.DoesNotExist:
         raise CirculationError("invalid_data") from None
     own = _is_self(actor, request.reader)
     if actor is not None and not (own and state == "cancelled") and not _can_circulate(
