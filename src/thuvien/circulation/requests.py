@@ -1,35 +1,34 @@
-"""Remote copies (sao chụp từ xa) and postal delivery (bưu chính): the reader asks in the
-OPAC, staff of the library that holds the document handle the request in a queue.
+"""Remote copies (sao chụp từ xa) and postal delivery (bưu chính) for the OPAC and the
+desk's queues: the checks people's input needs (pages, address, the library that holds
+the document, the uploaded file), then ``circulation.services`` (``request_copy``,
+``request_postal``, ``set_request_state``) writes the rows.
 
 States: requested → in progress → delivered (a copy's file is uploaded) or refused; the
-reader may cancel a request nobody has started. Every function is one transaction.
+reader may cancel a request nobody has started.
 """
 
 import os
-from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from thuvien.accounts import permissions
 from thuvien.catalog.models import BibRecord, Item
+from thuvien.circulation import services
+from thuvien.circulation.errors import CirculationError
 from thuvien.circulation.models import CopyRequest, PostalRequest, ReaderStatus, RequestState
 from thuvien.core.vietnamese import nfc
 from thuvien.network.models import Library
 
-POSTAL_FEE = Decimal(getattr(settings, "THUVIEN_POSTAL_FEE", 30000))
-COPY_FEE_PER_PAGE = Decimal(getattr(settings, "THUVIEN_COPY_FEE_PER_PAGE", 500))
 MAX_COPY_BYTES = getattr(settings, "THUVIEN_COPY_MAX_BYTES", 50 * 1024 * 1024)
 COPY_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".zip")
 MAX_PAGES = 200
 KINDS = {"copy": CopyRequest, "postal": PostalRequest}
 OPEN_STATES = (RequestState.REQUESTED, RequestState.IN_PROGRESS)
-# Which state staff may move a request to, from which state.
+# The states staff may move a request to (the services hold the same rule).
 TRANSITIONS = {
     RequestState.REQUESTED: {RequestState.IN_PROGRESS, RequestState.DONE, RequestState.REFUSED},
-    RequestState.IN_PROGRESS: {RequestState.DONE, RequestState.REFUSED, RequestState.REQUESTED},
+    RequestState.IN_PROGRESS: {RequestState.DONE, RequestState.REFUSED},
 }
 
 
@@ -63,7 +62,7 @@ def parse_pages(text):
         if not part:
             continue
         bounds = [b.strip() for b in part.split("-")]
-        if len(bounds) > 2 or not all(b.isdigit() for b in bounds):
+        if len(bounds) > 2 or not all(b.isdigit() and len(b) < 6 for b in bounds):
             raise RequestError(_("“%(part)s” is not a page or a range of pages (e.g. 12-18).") % {"part": part})
         first, last = int(bounds[0]), int(bounds[-1])
         if first < 1 or last < first:
@@ -75,6 +74,10 @@ def parse_pages(text):
     if total > MAX_PAGES:
         raise RequestError(_("At most %(n)s pages can be copied in one request.") % {"n": MAX_PAGES})
     return ", ".join(parts), total
+
+
+def postal_fee():
+    return services.postal_fee()
 
 
 def _check_reader(reader):
@@ -89,30 +92,29 @@ def _library_for(record, library_id, reader):
         if library is None:
             raise RequestError(_("This library holds no copy of the document."))
         return library
-    return libraries.filter(pk=reader.home_library_id).first() or libraries.first()
+    library = libraries.filter(pk=reader.home_library_id).first() or libraries.first()
+    if library is None:
+        raise RequestError(_("No library holds a copy of this document."))
+    return library
 
 
-def copy_fee(pages):
-    return COPY_FEE_PER_PAGE * pages
-
-
-def request_copy(reader, record_id, pages, note="", library_id=None):
+def request_copy(actor, reader, record_id, pages, note="", library_id=None):
     """The reader asks for a copy of ``pages`` of a document."""
     _check_reader(reader)
     record = public_record(record_id)
     if record is None:
         raise RequestError(_("This document does not exist."))
-    pages, count = parse_pages(pages)
+    pages, _count = parse_pages(pages)
     library = _library_for(record, library_id, reader)
-    if library is None:
-        raise RequestError(_("No library holds a copy of this document."))
-    with transaction.atomic():
-        return CopyRequest.objects.create(reader=reader, record=record, library=library, pages=pages,
-                                          note=nfc(note or "").strip()[:2000], fee=copy_fee(count))
+    try:
+        return services.request_copy(actor, reader.card_number, record.pk, pages, note=nfc(note or "").strip()[:2000],
+                                     library=library)
+    except CirculationError as exc:
+        raise RequestError(exc.message) from exc
 
 
-def request_postal(reader, record_id, address, library_id=None):
-    """The reader asks for a copy to be sent by post; the fee is fixed and shown first."""
+def request_postal(actor, reader, record_id, address, library_id=None):
+    """The reader asks for a copy to be sent by post; the fee is shown first."""
     _check_reader(reader)
     record = public_record(record_id)
     if record is None:
@@ -123,25 +125,24 @@ def request_postal(reader, record_id, address, library_id=None):
     if len(address) > 255:
         raise RequestError(_("The address is too long."))
     library = _library_for(record, library_id, reader)
-    if library is None:
-        raise RequestError(_("No library holds a copy of this document."))
-    with transaction.atomic():
-        return PostalRequest.objects.create(reader=reader, record=record, library=library, address=address,
-                                            fee=POSTAL_FEE)
+    try:
+        return services.request_postal(actor, reader.card_number, record.pk, address, library=library)
+    except CirculationError as exc:
+        raise RequestError(exc.message) from exc
 
 
-def cancel_request(reader, kind, pk):
+def cancel_request(actor, reader, kind, pk):
     """The reader cancels a request nobody has started."""
     model = KINDS.get(kind)
-    with transaction.atomic():
-        request = model.objects.select_for_update().filter(pk=pk, reader=reader).first() if model else None
-        if request is None:
-            raise RequestError(_("This request does not exist."))
-        if request.state != RequestState.REQUESTED:
-            raise RequestError(_("This request is already being handled and cannot be cancelled."))
-        request.state = RequestState.CANCELLED
-        request.save(update_fields=["state", "updated_at"])
-        return request
+    request = model.objects.filter(pk=pk, reader=reader).first() if model else None
+    if request is None:
+        raise RequestError(_("This request does not exist."))
+    if request.state != RequestState.REQUESTED:
+        raise RequestError(_("This request is already being handled and cannot be cancelled."))
+    try:
+        return services.set_request_state(actor, kind, pk, RequestState.CANCELLED)
+    except CirculationError as exc:
+        raise RequestError(exc.message) from exc
 
 
 def staff_requests(user, kind):
@@ -152,37 +153,33 @@ def staff_requests(user, kind):
     return rows if ids is None else rows.filter(library_id__in=ids)
 
 
+def check_upload(upload):
+    name = os.path.basename(upload.name or "")
+    if not name.lower().endswith(COPY_EXTENSIONS):
+        raise RequestError(_("The copy must be a PDF, an image (JPEG, PNG, TIFF) or a ZIP file."))
+    if upload.size > MAX_COPY_BYTES:
+        raise RequestError(_("The file is too large (at most %(mb)s MB).") % {"mb": MAX_COPY_BYTES // (1024 * 1024)})
+    if upload.size == 0:
+        raise RequestError(_("The file is empty."))
+
+
 def update_request(actor, kind, pk, state, upload=None):
-    """Staff move a request on; a copy is delivered with its file."""
+    """Staff move a request on; a remote copy is delivered with its file."""
     model = KINDS.get(kind)
-    if model is None:
+    request = model.objects.filter(pk=pk).first() if model else None
+    if request is None:
         raise RequestError(_("This request does not exist."))
-    with transaction.atomic():
-        request = model.objects.select_for_update().filter(pk=pk).first()
-        if request is None:
-            raise RequestError(_("This request does not exist."))
-        if not permissions.can(actor, permissions.CIRCULATE, request.library_id):
-            raise PermissionDenied
-        if state not in TRANSITIONS.get(request.state, ()) and not (state == request.state and upload):
-            raise RequestError(_("A request that is %(state)s cannot become %(new)s.") % {
-                "state": request.get_state_display().lower(),
-                "new": dict(RequestState.choices).get(state, state).lower()})
-        fields = ["state", "updated_at"]
-        if upload is not None:
-            if kind != "copy":
-                raise RequestError(_("Only remote copies are delivered as a file."))
-            name = os.path.basename(upload.name or "")
-            if not name.lower().endswith(COPY_EXTENSIONS):
-                raise RequestError(_("The copy must be a PDF, an image (JPEG, PNG, TIFF) or a ZIP file."))
-            if upload.size > MAX_COPY_BYTES:
-                raise RequestError(_("The file is too large (at most %(mb)s MB).")
-                                   % {"mb": MAX_COPY_BYTES // (1024 * 1024)})
-            if request.file:
-                request.file.delete(save=False)
-            request.file.save(name, upload, save=False)
-            fields.append("file")
-        if kind == "copy" and state == RequestState.DONE and not request.file:
-            raise RequestError(_("Upload the copy before marking the request as delivered."))
-        request.state = state
-        request.save(update_fields=fields)
-        return request
+    if state not in TRANSITIONS.get(request.state, ()):
+        raise RequestError(_("A request that is %(state)s cannot become %(new)s.") % {
+            "state": request.get_state_display().lower(),
+            "new": dict(RequestState.choices).get(state, state).lower()})
+    if upload is not None:
+        if kind != "copy":
+            raise RequestError(_("Only remote copies are delivered as a file."))
+        check_upload(upload)
+    if kind == "copy" and state == RequestState.DONE and upload is None and not request.file:
+        raise RequestError(_("Upload the copy before marking the request as delivered."))
+    try:
+        return services.set_request_state(actor, kind, pk, state, file=upload)
+    except CirculationError as exc:
+        raise RequestError(exc.message) from exc

@@ -266,11 +266,12 @@ def _request_form(request, record_id, kind):
         library_id = values["library"] if values["library"].isdigit() else None
         try:
             if kind == "copy":
-                circulation_requests.request_copy(reader, record.pk, values["pages"], values["note"], library_id)
+                circulation_requests.request_copy(request.user, reader, record.pk, values["pages"], values["note"],
+                                                  library_id)
             else:
                 if request.POST.get("accept_fee") != "1":
                     raise circulation_requests.RequestError(_("Tick the box to accept the fee."))
-                circulation_requests.request_postal(reader, record.pk, values["address"], library_id)
+                circulation_requests.request_postal(request.user, reader, record.pk, values["address"], library_id)
         except circulation_requests.RequestError as exc:
             messages.error(request, str(exc))
         else:
@@ -278,7 +279,7 @@ def _request_form(request, record_id, kind):
             return redirect("account:requests")
     return render(request, f"circulation/account/request_{kind}.html", {
         "reader": reader, "record": record, "holding": holding, "values": values,
-        "postal_fee": circulation_requests.POSTAL_FEE, "page_fee": circulation_requests.COPY_FEE_PER_PAGE,
+        "postal_fee": circulation_requests.postal_fee(),
         "active": reader.status == ReaderStatus.ACTIVE,
     })
 
@@ -297,7 +298,7 @@ def request_postal(request, record_id):
 @require_POST
 def cancel_request(request, kind, pk):
     try:
-        circulation_requests.cancel_request(request.reader, kind, pk)
+        circulation_requests.cancel_request(request.user, request.reader, kind, pk)
     except circulation_requests.RequestError as exc:
         messages.error(request, str(exc))
     else:
