@@ -10,5 +10,6 @@ urlpatterns = [
     path("staff/circulation/", include("thuvien.circulation.urls")),
     path("", include("thuvien.interop.urls")),  # /oai, /sru, /opendata
     path("", include("thuvien.digital.urls")),  # /iiif/..., /digital/..., /staff/digital/...
+    path("account/", include("thuvien.circulation.account_urls")),  # the reader's account (OPAC)
     path("", include("thuvien.opac.urls")),
 ]
