@@ -1,0 +1,107 @@
+"""SIP2 fixtures: a kiosk account, the server on an ephemeral port, and a raw client."""
+
+import socket
+import threading
+
+import pytest
+
+from thuvien.interop.sip2 import codec
+
+KIOSK_PASSWORD = "kiosk-secret-1"
+
+
+@pytest.fixture
+def fast_hashing(settings):
+    # The server thread runs in this process, so it sees the same (fast) hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def kiosk(network, fast_hashing):
+    from thuvien.interop.sip2.accounts import add_account
+
+    return add_account(None, "ks-kiosk-1", "NB-KS", KIOSK_PASSWORD, location="Sảnh chính")
+
+
+@pytest.fixture
+def sip2_server(db):
+    from thuvien.interop.sip2.server import make_server
+
+    server = make_server("127.0.0.1", 0, idle_timeout=30)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+class RawClient:
+    """A bare SIP2 client: sends text, adds AY/AZ, returns the response text."""
+
+    def __init__(self, port, encoding="utf-8"):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+        self.encoding = encoding
+        self.sequence = 0
+        self.buffer = b""
+
+    def send_raw(self, data: bytes) -> str:
+        self.sock.sendall(data)
+        return self.read()
+
+    def read(self) -> str:
+        while b"\r" not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\r")
+        return line.decode(self.encoding)
+
+    def send(self, text: str, *, error_detection=True) -> str:
+        data = text.encode(self.encoding)
+        if error_detection:
+            data += f"AY{self.sequence}AZ".encode()
+            data += codec.checksum(data).encode()
+            self.sequence = (self.sequence + 1) % 10
+        response = self.send_raw(data + b"\r")
+        if error_detection:
+            body = response.encode(self.encoding)
+            assert codec.verify_checksum(body, response), response
+        return response
+
+    def login(self, login="ks-kiosk-1", password=KIOSK_PASSWORD):
+        return self.send(f"9300CN{login}|CO{password}|CPSảnh|")
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def client_factory(sip2_server):
+    clients = []
+
+    def make(**kwargs):
+        client = RawClient(sip2_server.port, **kwargs)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def fields():
+    """Variable fields of a response as {tag: [values]}, after ``start`` fixed characters."""
+
+    def parse(response, start):
+        body = response[start:]
+        body = body.split("AY")[0] if "|AY" in body or body.startswith("AY") else body
+        result = {}
+        for part in body.split("|"):
+            if len(part) >= 2:
+                result.setdefault(part[:2], []).append(part[2:])
+        return result
+
+    return parse
