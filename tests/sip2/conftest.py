@@ -13,7 +13,8 @@ KIOSK_PASSWORD = "kiosk-secret-1"
 @pytest.fixture
 def fast_hashing(settings):
     # The server thread runs in this process, so it sees the same (fast) hasher.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 
 
 @pytest.fixture
