@@ -106,3 +106,39 @@ def fields():
         return result
 
     return parse
+
+
+@pytest.fixture
+def quiet_index(monkeypatch):
+    # SIP2 tests don't search: index updates stay queued instead of being applied.
+    monkeypatch.setenv("THUVIEN_INDEX_MODE", "off")
+
+
+@pytest.fixture
+def library(network, fast_hashing, quiet_index, kiosk):
+    """Kim Sơn with the demo loan rules, two readers and three copies with SIP2-test barcodes.
+
+    Reader 999999 (password 6789) is the reader of Evergreen's SIPServer tests.
+    """
+    import types
+
+    from thuvien.catalog import services as catalog
+    from thuvien.catalog.generate import marc_record
+    from thuvien.circulation import services
+    from thuvien.circulation.demo import load_categories_and_rules
+
+    categories = load_categories_and_rules()
+    ks = network["NB-KS"]
+    readers = {
+        "999999": services.register_reader(None, ks, "999999", "Nguyễn Văn Á", categories["adult"], password="6789",
+                                           email="nva@example.org", phone="0229 3862 123",
+                                           address="Phát Diệm, Kim Sơn, Ninh Bình"),
+        "KS0002": services.register_reader(None, ks, "KS0002", "Trần Thị Bình", categories["student"],
+                                           password="binh-pass"),
+    }
+    items = {}
+    for barcode, title in (("1565921879", "Perl 5 desktop reference"), ("0440242746", "Snow crash"),
+                           ("660", "Truyện Kiều")):
+        record = catalog.create_record(marc_record(title=title, authors=["Nguyễn Du"], year=2020))
+        items[barcode] = catalog.add_item(None, record, ks, barcode=barcode)
+    return types.SimpleNamespace(ks=ks, readers=readers, items=items, kiosk=kiosk)

@@ -103,3 +103,14 @@ def test_dates_are_local_time_with_blank_zone(settings):
     moment = datetime(2026, 11, 25, 3, 4, 5, tzinfo=UTC)
     assert codec.sip_datetime(moment) == "20261125    100405"  # Asia/Ho_Chi_Minh is UTC+7
     assert codec.count(7) == "0007" and codec.count(123456) == "9999"
+
+
+def test_fixed_fields_left_out_by_some_clients():
+    # The Sip2 client sends 65 without its transaction date, and 63 without a summary.
+    renew_all = codec.parse("65AONB-KS|AA999999|AD6789|AY5")
+    assert renew_all.fixed["transaction_date"] == "" and renew_all.get("AA") == "999999"
+    info = codec.parse("6300020260101    084237AONB-KS|AA1|")
+    assert info.fixed["summary"] == "" and info.get("AO") == "NB-KS"
+    # A required fixed field cannot be left out.
+    with pytest.raises(codec.MessageError):
+        codec.parse("11AONB-KS|AA1|AB2|")

@@ -44,12 +44,27 @@ REQUEST_FIXED = {
     "99": [("status_code", 1), ("max_print_width", 3), ("protocol_version", 4)],  # SC status
 }
 
-# Fixed fields some clients leave short or out: the message is still understood.
-OPTIONAL_FIXED = {"summary", "nb_due_date", "return_date", "max_print_width", "protocol_version", "currency"}
+# Fixed fields some clients leave short or out (the Sip2 package from PyPI sends 65 without
+# its date): the message is still understood. Each has the form its value must have.
+_DATE_FORM = re.compile(r"^(\d{8}.{4}\d{6}| {18})$")
+OPTIONAL_FIXED = {
+    "transaction_date": _DATE_FORM,
+    "nb_due_date": _DATE_FORM,
+    "return_date": _DATE_FORM,
+    "summary": re.compile(r"^[ YNyn]{10}$"),
+    "max_print_width": re.compile(r"^[\d ]{3}$"),
+    "protocol_version": re.compile(r"^\d\.\d\d$"),
+}
 
 _CHECKSUM = re.compile(r"AZ([0-9A-Fa-f]{4})$")
 _SEQUENCE = re.compile(r"AY(\d)$")
+# Forms of the one-character flags (a message with anything else there is garbled).
+_FLAG_FORMS = {
+    "renewal_policy": "YNyn ", "no_block": "YNyn ", "third_party": "YNyn ", "card_retained": "YNyn ",
+    "hold_mode": "+-*",
+}
 _TAG = re.compile(r"^[A-Z]{2}")
+_VARIABLE = re.compile(r"^[A-Z]{2}[^|]*\|")
 
 
 class MessageError(ValueError):
@@ -158,10 +173,12 @@ def parse(text: str) -> Message:
                 message.fixed[name] = ""
                 continue
             raise MessageError(f"fixed field {name} too short")
-        if _TAG.match(value) and name in OPTIONAL_FIXED and DELIMITER in body[position:]:
-            # The client left this optional fixed field out and went on with the tags.
+        if name in OPTIONAL_FIXED and not OPTIONAL_FIXED[name].match(value) and _VARIABLE.match(body[position:]):
+            # The client left this fixed field out and went on with the variable fields.
             message.fixed[name] = ""
             continue
+        if name in _FLAG_FORMS and value not in _FLAG_FORMS[name]:
+            raise MessageError(f"fixed field {name} is {value!r}")
         message.fixed[name] = value
         position += length
     rest = body[position:]

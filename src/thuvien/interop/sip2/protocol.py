@@ -258,11 +258,14 @@ class Session:
         fields = head + tail
         fields += [("AF", note)] if note else self._patron_messages(summary) if show_private or summary is None else [
             ("AF", _("Wrong card number or password."))]
-        fixed = [self.patron_status_flags(summary), self._language(), sip_datetime()]
+        fixed = [self.patron_status_flags(summary), self._language(message), sip_datetime()]
         return self._build(message, code, fixed, fields)
 
-    def _language(self):
-        return self.language if len(self.language) == 3 and self.language.isdigit() else "000"
+    @staticmethod
+    def _language(message):
+        """The language field of a response: the request's, or 000 (unknown) if it had none."""
+        language = message.fixed.get("language", "")
+        return language if len(language) == 3 and language.isdigit() else "000"
 
     def patron_information(self, message):
         card = message.get("AA")
@@ -272,7 +275,7 @@ class Session:
             self.account.patron_password_required and not valid)
         lists = _ItemLists(summary if show_private else None, message)
         fixed = [
-            self.patron_status_flags(summary), self._language(), sip_datetime(),
+            self.patron_status_flags(summary), self._language(message), sip_datetime(),
             count(len(lists.holds)), count(len(lists.overdue)), count(len(lists.charged)),
             count(len(lists.fines)), count(0), count(len(lists.unavailable)),
         ]
@@ -574,7 +577,7 @@ class Session:
 
 def _refuse_patron(code):
     def refuse(session, message, text):
-        fixed = ["Y" * 4 + " " * 10, session._language(), sip_datetime()]
+        fixed = ["Y" * 4 + " " * 10, session._language(message), sip_datetime()]
         fields = [("AO", session.institution), ("AA", message.get("AA")), ("AE", ""),
                   ("BL", "N"), ("CQ", "N"), ("AF", text)]
         return session._build(message, code, fixed, fields)
@@ -582,7 +585,7 @@ def _refuse_patron(code):
 
 
 def _refuse_patron_information(session, message, text):
-    fixed = ["Y" * 4 + " " * 10, session._language(), sip_datetime()] + [count(0)] * 6
+    fixed = ["Y" * 4 + " " * 10, session._language(message), sip_datetime()] + [count(0)] * 6
     fields = [("AO", session.institution), ("AA", message.get("AA")), ("AE", ""),
               ("BL", "N"), ("CQ", "N"), ("AF", text)]
     return session._build(message, "64", fixed, fields)
