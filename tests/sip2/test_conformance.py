@@ -78,7 +78,7 @@ def test_evergreen_sipserver_cases(library, client_factory, testdata, fields):
 def test_response_fields(library, client_factory, fields):
     client = client_factory()
     client.login()
-    info = client.send("6300120260101    084237Y         AONB-KS|AA999999|AD6789|")
+    info = client.send("6300020260101    084237Y         AONB-KS|AA999999|AD6789|")
     parsed = fields(info, 61)
     assert parsed["AE"] == ["Nguyễn Văn Á"] and parsed["BL"] == ["Y"] and parsed["CQ"] == ["Y"]
     assert parsed["BD"] == ["Phát Diệm, Kim Sơn, Ninh Bình"] and parsed["BE"] == ["nva@example.org"]
@@ -106,7 +106,7 @@ def test_response_fields(library, client_factory, fields):
     wrong = client.send("29NN20260101    084237                  AONB-KS|AA999999|AB660|ADnope|")
     assert wrong.startswith("300N") and "Sai số thẻ hoặc mật khẩu" in wrong
     unknown = client.send("11YN20260101    084237                  AONB-KS|AA999999|ABNO-SUCH|")
-    assert unknown.startswith("120") and "Không có tài liệu nào có mã vạch này" in unknown
+    assert unknown.startswith("120") and "Không có bản sách nào có mã vạch này" in unknown  # the services' words
     assert client.send("1720260101    084237AONB-KS|ABNO-SUCH|").startswith("1801")
 
     # Another reader's hold: the copy goes to the hold shelf on return (alert, CV 01).

@@ -8,14 +8,8 @@ A kiosk has no staff user, so ``actor`` is ``None``; what a kiosk may do for a r
 
 from __future__ import annotations
 
-try:
-    from thuvien.circulation import services
-    from thuvien.circulation.errors import CirculationError
-except ImportError:  # pragma: no cover - before the circulation services are merged
-    services = None
-
-    class CirculationError(Exception):
-        code, message, overridable = "not_permitted", "", False
+from thuvien.circulation import services
+from thuvien.circulation.errors import CirculationError
 
 CHANNEL = "sip2"
 

@@ -211,7 +211,7 @@ class Session:
     def _patron_refusal(self, message, card, summary):
         """Why this request may not act for the reader (text), or ``None``."""
         if summary is None:
-            return _("No reader has this card number.")
+            return _error("unknown_reader")
         given, valid = self._password_state(message, card)
         if given and not valid:
             return _("Wrong card number or password.")
@@ -246,7 +246,7 @@ class Session:
 
     def _patron_messages(self, summary):
         if summary is None:
-            return [("AF", _("No reader has this card number."))]
+            return [("AF", _error("unknown_reader"))]
         return [("AF", error.message) for error in summary.blocks]
 
     def patron_status(self, message, *, code="24", note=None):
@@ -427,9 +427,9 @@ class Session:
         if refusal is None:
             current = adapter.item(barcode)
             if current is None:
-                refusal = _("No copy has this barcode.")
+                refusal = _error("unknown_item")
             elif current.loan is None:
-                refusal = _("This copy is not on loan.")
+                refusal = _error("not_on_loan")
             elif current.loan.reader is None or current.loan.reader.card_number != card:
                 refusal = _("This copy is not on loan to you.")
         if refusal:
@@ -486,7 +486,7 @@ class Session:
         summary = adapter.item(barcode)
         if summary is None:
             fixed = ["01", SECURITY_MARKER, FEE_TYPE, sip_datetime()]
-            fields = [("AB", barcode), ("AJ", ""), ("AF", _("No copy has this barcode."))]
+            fields = [("AB", barcode), ("AJ", ""), ("AF", _error("unknown_item"))]
             return self._build(message, "18", fixed, fields)
         item = summary.item
         status = CIRCULATION_STATUS.get(item.status, "01")
@@ -535,11 +535,11 @@ class Session:
                     return self._hold_response(message, False, text=_("You have no hold on this title."))
                 hold = adapter.cancel_hold(hold.pk)
                 return self._hold_response(message, True, hold=hold, text=_("The hold was cancelled."))
+            # BS names the pickup library by its code; a location we do not know (kiosks
+            # send their own names) means here. The response's BS says which it is.
             pickup = self.library
             if message.get("BS"):
-                pickup = Library.objects.filter(code=message.get("BS"), is_active=True).first()
-                if pickup is None:
-                    raise adapter.CirculationError("invalid_pickup")
+                pickup = Library.objects.filter(code=message.get("BS").strip(), is_active=True).first() or pickup
             hold = adapter.place_hold(self.library, card, record_id, pickup)
         except adapter.CirculationError as error:
             return self._hold_response(message, False, text=error.message)
@@ -693,6 +693,11 @@ def _hold_label(hold):
     if getattr(hold, "item", None) is not None and hold.status == "ready":
         return hold.item.barcode
     return hold.record.title if hold.record_id else str(hold.pk)
+
+
+def _error(code):
+    """The circulation services' own message for ``code`` (the same words as at the desk)."""
+    return adapter.CirculationError(code).message
 
 
 def _title(item):
