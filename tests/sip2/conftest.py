@@ -142,3 +142,61 @@ def library(network, fast_hashing, quiet_index, kiosk):
         record = catalog.create_record(marc_record(title=title, authors=["Nguyễn Du"], year=2020))
         items[barcode] = catalog.add_item(None, record, ks, barcode=barcode)
     return types.SimpleNamespace(ks=ks, readers=readers, items=items, kiosk=kiosk)
+
+
+@pytest.fixture
+def real_database(db):
+    """Kiosk threads get a database with real locks.
+
+    On PostgreSQL that is the test database itself. SQLite's test database lives in
+    memory in "shared cache" mode, whose table locks ignore the busy timeout (a second
+    writer fails at once instead of waiting), unlike the file a library runs on. So it
+    is copied to a file that every new connection (the server's threads) opens with the
+    production options (BEGIN IMMEDIATE, WAL, busy timeout). The test thread keeps its
+    in-memory connection: read what the kiosks did with ``in_thread``.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from django.db import connection, connections
+
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        yield
+        return
+    settings_dict = connections.settings["default"]
+    name = settings_dict["NAME"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "kiosks.sqlite3")
+        import sqlite3
+
+        target = sqlite3.connect(path)
+        connection.ensure_connection()
+        connection.connection.backup(target)
+        target.close()
+        settings_dict["NAME"] = path
+        try:
+            yield
+        finally:
+            settings_dict["NAME"] = name
+
+
+def in_thread(function, *args):
+    """Run ``function`` in a fresh thread (its own database connection) and return its result."""
+    from django.db import connections
+
+    result = {}
+
+    def run():
+        try:
+            result["value"] = function(*args)
+        except BaseException as error:  # re-raised in the caller
+            result["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
