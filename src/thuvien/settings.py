@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "thuvien.search",
     "thuvien.circulation",
     "thuvien.interop",
+    "thuvien.interop.sip2",  # SIP2 kiosks (own app: its accounts and migrations)
     "thuvien.digital",
     "thuvien.opac",
     "thuvien.staff",
