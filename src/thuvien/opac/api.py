@@ -7,7 +7,7 @@ bad query gets an answer (possibly empty) with a notice, never an error.
 
 from django.http import QueryDict
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from thuvien.catalog.marc import notes_of, physical_description_of
 from thuvien.catalog.models import BibRecord, Visibility
@@ -185,13 +185,13 @@ def record(request, record_id: int):
     ``merged_into``; restricted and withdrawn records answer 404."""
     found = BibRecord.objects.filter(pk=record_id).first() if 1 <= record_id <= MAX_ID else None
     if found is None or found.visibility != Visibility.PUBLIC:
-        return 404, {"detail": "Not Found"}
+        return Status(404, {"detail": "Not Found"})
     if found.is_deleted:
         from thuvien.cataloguing.merging import current_record
 
         live = current_record(found)
         merged = live.pk if live.pk != found.pk and not live.is_deleted and live.visibility == Visibility.PUBLIC else None
-        return 404, {"detail": "Withdrawn", "merged_into": merged}
+        return Status(404, {"detail": "Withdrawn", "merged_into": merged})
     from thuvien.digital.selectors import visible_objects
 
     holdings = []
@@ -206,7 +206,7 @@ def record(request, record_id: int):
                 for item in h["items"]
             ],
         })
-    return 200, {
+    return Status(200, {
         "id": found.pk, "title": found.title, "authors": list(found.authors), "year": found.year,
         "publisher": found.publisher, "place": found.place, "language": found.language,
         "material_type": found.material_type, "subjects": list(found.subjects), "isbns": list(found.isbns),
@@ -217,4 +217,4 @@ def record(request, record_id: int):
             {k: v for k, v in obj.items() if k in DigitalObjectOut.model_fields}
             for obj in visible_objects(found, request)
         ],
-    }
+    })
