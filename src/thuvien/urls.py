@@ -8,6 +8,7 @@ urlpatterns = [
     path("staff/", include("thuvien.staff.urls")),
     path("staff/catalog/", include("thuvien.catalog.urls")),
     path("staff/circulation/", include("thuvien.circulation.urls")),
+    path("staff/harvest/", include("thuvien.interop.harvest.urls")),  # OAI-PMH harvester
     path("", include("thuvien.interop.urls")),  # /oai, /sru, /opendata
     path("", include("thuvien.digital.urls")),  # /iiif/..., /digital/..., /staff/digital/...
     path("", include("thuvien.opac.urls")),
