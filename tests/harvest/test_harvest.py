@@ -231,3 +231,37 @@ def test_cli_add_and_harvest(replay, oai_data, capsys):
     with pytest.raises(CommandError):
         call_command("harvest", "unknown")
     assert HarvestSource.objects.count() == 1
+
+
+def test_marc21_records_and_broken_identify(replay, oai_data, testdata, tmp_path):
+    """marc21 (MARCXML) records are stored as they come, tagged with their source. The
+    Identify answer is pyoai's broken one (mismatched tag): retried, reported, and the
+    harvest goes on at day granularity. The LC records are real; the envelope is ours."""
+    from lxml import etree
+
+    collection = etree.parse(str(testdata / "marc/loc-sample/loc_books2016_vie.marcxml.xml")).getroot()
+    records = collection.findall("{http://www.loc.gov/MARC21/slim}record")[:3]
+    body = ['<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+            '<responseDate>2026-11-20T08:00:00Z</responseDate><request verb="ListRecords">http://x/oai</request>'
+            "<ListRecords>"]
+    for n, record in enumerate(records):
+        body.append(f"<record><header><identifier>oai:loc:{n}</identifier><datestamp>2026-11-19</datestamp>"
+                    f"</header><metadata>{etree.tostring(record).decode()}</metadata></record>")
+    body.append("</ListRecords></OAI-PMH>")
+    page = tmp_path / "marc21.xml"
+    page.write_text("".join(body), "utf-8")
+    broken_identify = oai_data / "pyoai_recorded" / "fake3" / "00001.xml"
+    replay.routes(lambda params: broken_identify if params["verb"] == "Identify" else page)
+
+    source = _source(replay, "loc", metadata_prefix="marc21")
+    run = service.run_harvest(source)
+    assert run.state == "ok", run.message
+    assert "Identify failed" in run.message and run.message.count("retrying") == 2
+    assert run.created == 3
+    record = _records(source).get(identifiers__kind="control", identifiers__value="DLC|00236597")
+    assert record.title.startswith("Ngôi chùa")
+    assert record.language == "vie"
+    assert any("(OAI)(loc)oai:loc:0" in str(f) for f in record.marc["fields"])
+    run = service.run_harvest(source)
+    assert replay.verbs()[-1]["from"] == "2026-11-20"
+    assert (run.created, run.unchanged) == (0, 3)

@@ -7,6 +7,21 @@ from thuvien.interop.harvest.models import HarvestSource
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def staff(network):
+    """A network administrator and a library administrator (no password hashing: force_login)."""
+    from django.contrib.auth import get_user_model
+
+    from thuvien.accounts.models import Role, StaffRole
+
+    users = {}
+    for username, role, library in (("admin", Role.NETWORK_ADMIN, None),
+                                    ("kimson_admin", Role.LIBRARY_ADMIN, network["NB-KS"])):
+        users[username] = get_user_model().objects.create(username=username)
+        StaffRole.objects.create(user=users[username], role=role, library=library)
+    return users
+
+
 def test_register_source_and_queue_a_run(client, staff):
     """Only network administrators; bad input changes nothing; "harvest now" queues a task."""
     from django_tasks_db.models import DBTaskResult
