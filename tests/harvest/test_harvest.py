@@ -265,3 +265,19 @@ def test_marc21_records_and_broken_identify(replay, oai_data, testdata, tmp_path
     run = service.run_harvest(source)
     assert replay.verbs()[-1]["from"] == "2026-11-20"
     assert (run.created, run.unchanged) == (0, 3)
+
+
+def test_scheduled_runs(replay, oai_data):
+    """`thuvien harvest --all-due` and the background task run due sources only."""
+    from thuvien.interop.tasks import harvest_source_task
+
+    replay.routes(_sickle_route(oai_data))
+    due = _source(replay, "due", interval_hours=1)
+    manual = _source(replay, "manual", interval_hours=0)
+    call_command("harvest", "--all-due")
+    due.refresh_from_db()
+    manual.refresh_from_db()
+    assert due.last_state == "ok" and manual.last_run_at is None
+    assert service.due_sources() == []
+    assert harvest_source_task.call(manual.pk) == "ok"
+    assert _records(manual).count() == 1

@@ -72,4 +72,5 @@ def test_due_harvests_enqueued(db):
     off.enabled = False
     off.save()
     assert enqueue_due_harvests() == ["a"]
+    assert enqueue_due_harvests() == []  # already waiting for the worker
     assert DBTaskResult.objects.count() == 1

@@ -32,10 +32,24 @@ def enqueue_due_harvests():
     from thuvien.interop.harvest.service import due_sources
 
     names = []
+    waiting = _waiting_harvests()
     for source in due_sources():
+        if source.pk in waiting:
+            continue  # a scheduler tick before the worker got to it: don't queue it twice
         harvest_source_task.enqueue(source.pk)
         names.append(source.name)
     return names
+
+
+def _waiting_harvests():
+    """Source ids whose harvest is queued or running in the database task backend."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - another backend
+        return set()
+    rows = DBTaskResult.objects.filter(task_path=harvest_source_task.module_path,
+                                       status__in=["READY", "RUNNING"]).values_list("args_kwargs", flat=True)
+    return {(row.get("args") or [None])[0] for row in rows}
 
 
 @task()
