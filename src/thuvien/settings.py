@@ -172,3 +172,14 @@ DIGITAL_WATERMARK = os.environ.get("THUVIEN_DIGITAL_WATERMARK", "")
 # Reverse proxies (CIDR, comma-separated) whose X-Forwarded-For gives the reader's address,
 # which decides on-site access.
 DIGITAL_TRUSTED_PROXIES = os.environ.get("THUVIEN_DIGITAL_TRUSTED_PROXIES", "")
+
+# API docs (/api/docs): Swagger UI from django-ninja's own static files, never a CDN.
+INSTALLED_APPS += ["ninja"]
+# Open data (/opendata): the licence stated with every dump; the dumps live in DATA_DIR/opendata.
+OPENDATA_LICENCE = {
+    "name": os.environ.get("THUVIEN_OPENDATA_LICENCE", "CC0 1.0 Universal (Public Domain Dedication)"),
+    "url": os.environ.get("THUVIEN_OPENDATA_LICENCE_URL", "https://creativecommons.org/publicdomain/zero/1.0/"),
+}
+# OAI-PMH harvester: attempts per request and the first wait between them (doubling).
+HARVEST_RETRIES = int(os.environ.get("THUVIEN_HARVEST_RETRIES", 3))
+HARVEST_BACKOFF_SECONDS = float(os.environ.get("THUVIEN_HARVEST_BACKOFF_SECONDS", 5))
