@@ -163,16 +163,18 @@ def respond(query, base_url, site_url=None):
     ``site_url`` (default: ``base_url`` less its last part) prefixes links to record pages."""
     if site_url is None:
         site_url = base_url.rsplit("/", 1)[0]
-    query = {NOT_XML.sub("", k): [NOT_XML.sub("", v) for v in values] for k, values in query.items()}
     verbs = query.get("verb") or []
     verb = verbs[0] if len(verbs) == 1 else None
     if verb not in VERBS:
+        verbs = [NOT_XML.sub("\ufffd", v) for v in verbs]
         message = (_("The verb argument is repeated.") if len(verbs) > 1 else
                    _("The verb argument is missing.") if not verbs else
                    _("Illegal OAI verb: %(verb)s.") % {"verb": verbs[0]})
         return _envelope(base_url, None, {}, _error("badVerb", message), bare=True)
     arguments = {}
     try:
+        if any(NOT_XML.search(text) for name, values in query.items() for text in (name, *values)):
+            raise OAIError("badArgument", _("The arguments hold characters that XML cannot carry."))
         arguments = _check_arguments(verb, query)
         body = HANDLERS[verb](arguments, base_url, site_url)
     except OAIError as error:
