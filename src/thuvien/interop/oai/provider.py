@@ -432,7 +432,8 @@ def list_records(arguments, base_url, site_url, verb="ListRecords"):
         token = (f'<resumptionToken completeListSize="{following.total}" cursor="{state.cursor}" '
                  f'expirationDate="{expires}">{tokens.encode(following)}</resumptionToken>')
     elif state.cursor:
-        token = f'<resumptionToken completeListSize="{state.cursor + len(rows)}" cursor="{state.cursor}"/>'
+        token = (f'<resumptionToken completeListSize="{max(state.total, state.cursor + len(rows))}" '
+                 f'cursor="{state.cursor}"/>')
     return f"<{verb}>{''.join(body)}{token}</{verb}>"
 
 
