@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,23 +67,38 @@ class _DefaultRule:
 DEFAULT_RULE = _DefaultRule()
 
 
+RULE_FIELDS = [f.attname for f in LoanRule._meta.concrete_fields]
+
+
 def resolve_rule(library, category, item_type=""):
     """The most specific rule for library × category × item type: a library's own rule
     beats the network's, then a rule naming the item type beats one that does not, then
     one naming the category; the network default applies where nothing more specific does."""
     library_id = getattr(library, "pk", library)
     category_id = getattr(category, "pk", category)
-    rules = LoanRule.objects.filter(
-        Q(library_id=library_id) | Q(library__isnull=True),
-        Q(category_id=category_id) | Q(category__isnull=True),
-        Q(item_type=item_type or "") | Q(item_type=""),
-    )
+    # Plain SQL: this runs on every checkout and checkin.
+    columns = ", ".join(connection.ops.quote_name(name) for name in RULE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {LoanRule._meta.db_table} "
+            "WHERE (library_id = %s OR library_id IS NULL) AND (category_id = %s OR category_id IS NULL) "
+            "AND (item_type = %s OR item_type = '')",
+            [library_id, category_id, item_type or ""],
+        )
+        rows = cursor.fetchall()
     best, best_score = None, -1
-    for rule in rules:
-        score = (4 if rule.library_id else 0) + (2 if rule.item_type else 0) + (1 if rule.category_id else 0)
+    for row in rows:
+        values = dict(zip(RULE_FIELDS, row))
+        score = ((4 if values["library_id"] else 0) + (2 if values["item_type"] else 0)
+                 + (1 if values["category_id"] else 0))
         if score > best_score:
-            best, best_score = rule, score
-    return best or DEFAULT_RULE
+            best, best_score = values, score
+    if best is None:
+        return DEFAULT_RULE
+    rule = LoanRule(**best)
+    for name in ("fine_per_day", "max_fines", "lost_fee"):
+        setattr(rule, name, Decimal(str(getattr(rule, name))))
+    return rule
 
 
 # --------------------------------------------------------------------------- calendars
@@ -91,10 +106,15 @@ def resolve_rule(library, category, item_type=""):
 def _closed_checker(library, start, end):
     """A function telling whether a date in [start, end] is a closed day of ``library``."""
     library_id = getattr(library, "pk", library)
-    calendar = Calendar.objects.filter(library_id=library_id).first()
-    weekdays = calendar.open_weekdays if calendar else "0123456"
-    closed = set(ClosedDay.objects.filter(Q(library_id=library_id) | Q(library__isnull=True),
-                                          date__gte=start, date__lte=end).values_list("date", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT open_weekdays FROM {Calendar._meta.db_table} WHERE library_id = %s", [library_id])
+        row = cursor.fetchone()
+        cursor.execute(
+            f"SELECT date FROM {ClosedDay._meta.db_table} WHERE (library_id = %s OR library_id IS NULL) "
+            "AND date >= %s AND date <= %s", [library_id, start, end])
+        closed = {value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+                  for (value,) in cursor.fetchall()}
+    weekdays = row[0] if row else "0123456"
     if not weekdays:
         return lambda day: False  # a library with no opening day: never push dates
     return lambda day: day in closed or str(day.weekday()) not in weekdays
@@ -208,9 +228,10 @@ def _get_reader(card_number, lock=False):
     card = _clean_key(card_number)
     if not card:
         raise CirculationError("unknown_reader")
-    qs = Reader.objects.select_related("category", "home_library", "user")
     if lock:
-        qs = qs.select_for_update(no_key=True, of=("self",))
+        qs = Reader.objects.select_for_update(no_key=True)
+    else:
+        qs = Reader.objects.select_related("category", "home_library", "user")
     try:
         reader = qs.get(card_number=card)
     except Reader.DoesNotExist:
@@ -224,9 +245,11 @@ def _get_item(barcode, lock=True):
     code = _clean_key(barcode)
     if not code:
         raise CirculationError("unknown_item")
-    qs = Item.objects.select_related("record", "library")
+    qs = Item.objects.select_related("library")
     if lock:
         qs = qs.select_for_update(no_key=True, of=("self",))
+    else:
+        qs = qs.select_related("record")
     try:
         return qs.get(barcode=code)
     except Item.DoesNotExist:
@@ -234,11 +257,21 @@ def _get_item(barcode, lock=True):
 
 
 def _open_loan(item, lock=True):
-    qs = Loan.objects.filter(item=item, returned_at__isnull=True).select_related("reader", "reader__category",
-                                                                                  "reader__user", "library")
+    qs = Loan.objects.filter(item=item, returned_at__isnull=True).select_related("reader")
     if lock:
         qs = qs.select_for_update(no_key=True, of=("self",))
     return qs.first()
+
+
+def _loans_and_fines(reader_id):
+    """(open loans, fines owed) of a reader, in one plain query (checkout's hot path)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {Loan._meta.db_table} WHERE reader_id = %s AND returned_at IS NULL), "
+            f"(SELECT COALESCE(SUM(amount), 0) FROM {LedgerEntry._meta.db_table} WHERE reader_id = %s)",
+            [reader_id, reader_id])
+        count, owed = cursor.fetchone()
+    return int(count), Decimal(str(owed or 0))
 
 
 def fines_owed(reader):
@@ -301,16 +334,16 @@ def _notify(task_name, *args):
 
 @transaction.atomic
 def _checkout(actor, card_number, barcode, library, channel, override):
-    now = timezone.now()
     reader = _get_reader(card_number, lock=True)
     item = _get_item(barcode)
+    now = timezone.now()  # after the locks: loans of one copy never overlap in time
     self_service = _is_self(actor, reader) and not _can_circulate(actor, library)
     if not self_service and not _can_circulate(actor, library):
         raise CirculationError("not_permitted")
     may_override = actor is None or (not self_service and _can_circulate(actor, library))
 
     problems = _reader_state_errors(reader, timezone.localdate(now))
-    if item.status == ItemStatus.ON_LOAN or _open_loan(item, lock=False) is not None:
+    if item.status == ItemStatus.ON_LOAN:  # an inconsistent status is caught by the unique index
         raise CirculationError("already_on_loan")
     if item.status == ItemStatus.WITHDRAWN:
         raise CirculationError("item_withdrawn")
@@ -330,9 +363,10 @@ def _checkout(actor, card_number, barcode, library, channel, override):
     if others and item.status in (ItemStatus.ON_HOLD_SHELF, ItemStatus.IN_TRANSIT):
         problems.append(CirculationError("item_on_hold"))
 
-    if Loan.objects.filter(reader=reader, returned_at__isnull=True).count() >= rule.max_loans:
+    open_loans, owed = _loans_and_fines(reader.pk)
+    if open_loans >= rule.max_loans:
         problems.append(CirculationError("loan_limit"))
-    if fines_owed(reader) > rule.max_fines:
+    if owed > rule.max_fines:
         problems.append(CirculationError("fines_over_limit"))
     _settle(problems, override, may_override, actor, reader, item, "checkout", channel)
 
@@ -353,7 +387,8 @@ def _checkout(actor, card_number, barcode, library, channel, override):
     for hold in others:  # overridden: the copy goes to this reader; the hold waits for another copy
         hold.status, hold.item, hold.ready_at, hold.expires_at = HoldStatus.WAITING, None, None, None
         hold.save(update_fields=["status", "item", "ready_at", "expires_at"])
-    Transfer.objects.filter(item=item, received_at__isnull=True).update(received_at=now)
+    if before == ItemStatus.IN_TRANSIT:
+        Transfer.objects.filter(item=item, received_at__isnull=True).update(received_at=now)
     _availability_changed(item, before)
     return loan
 
@@ -385,6 +420,12 @@ class CheckinResult:
 
 def _next_hold_for(item, lock=True):
     """The oldest waiting hold this copy can fill (first come, first served)."""
+    with connection.cursor() as cursor:  # a cheap probe first: most copies have no hold
+        cursor.execute(
+            f"SELECT id FROM {Hold._meta.db_table} WHERE record_id = %s AND status = 'waiting' "
+            "AND (library_id IS NULL OR library_id = %s) LIMIT 1", [item.record_id, item.library_id])
+        if cursor.fetchone() is None:
+            return None
     qs = Hold.objects.filter(record_id=item.record_id, status=HoldStatus.WAITING).filter(
         Q(library__isnull=True) | Q(library_id=item.library_id)
     ).select_related("reader", "pickup_library").order_by("placed_at", "id")
@@ -426,8 +467,8 @@ def _route(item, library, now, hold=None):
 
 @transaction.atomic
 def _checkin(actor, barcode, library, channel):
-    now = timezone.now()
     item = _get_item(barcode)
+    now = timezone.now()
     if actor is not None and not _can_circulate(actor, library):
         raise CirculationError("not_permitted")
     loan = _open_loan(item)
@@ -450,8 +491,10 @@ def _checkin(actor, barcode, library, channel):
         if loan.item_status_before == ItemStatus.NOT_FOR_LOAN:
             restore = ItemStatus.NOT_FOR_LOAN
     # A copy arriving from another library closes its transfer.
-    arriving = list(Transfer.objects.select_for_update(no_key=True, of=("self",)).filter(
-        item=item, received_at__isnull=True).select_related("hold"))
+    arriving = []
+    if item.status == ItemStatus.IN_TRANSIT:
+        arriving = list(Transfer.objects.select_for_update(no_key=True, of=("self",)).filter(
+            item=item, received_at__isnull=True).select_related("hold"))
     hold = None
     for transfer in arriving:
         transfer.received_at = now
