@@ -106,15 +106,16 @@ def resolve_rule(library, category, item_type=""):
 def _closed_checker(library, start, end):
     """A function telling whether a date in [start, end] is a closed day of ``library``."""
     library_id = getattr(library, "pk", library)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT open_weekdays FROM {Calendar._meta.db_table} WHERE library_id = %s", [library_id])
-        row = cursor.fetchone()
+    with connection.cursor() as cursor:  # one round trip: the weekdays and the closed days
         cursor.execute(
-            f"SELECT date FROM {ClosedDay._meta.db_table} WHERE (library_id = %s OR library_id IS NULL) "
-            "AND date >= %s AND date <= %s", [library_id, start, end])
-        closed = {value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-                  for (value,) in cursor.fetchall()}
-    weekdays = row[0] if row else "0123456"
+            f"SELECT c.open_weekdays, d.date FROM (SELECT 1 AS one) x "
+            f"LEFT JOIN {Calendar._meta.db_table} c ON c.library_id = %s "
+            f"LEFT JOIN {ClosedDay._meta.db_table} d ON (d.library_id = %s OR d.library_id IS NULL) "
+            "AND d.date >= %s AND d.date <= %s", [library_id, library_id, start, end])
+        rows = cursor.fetchall()
+    closed = {value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+              for _w, value in rows if value is not None}
+    weekdays = rows[0][0] if rows and rows[0][0] is not None else "0123456"
     if not weekdays:
         return lambda day: False  # a library with no opening day: never push dates
     return lambda day: day in closed or str(day.weekday()) not in weekdays
@@ -273,17 +274,6 @@ def _open_loan(item, lock=True):
     return qs.first()
 
 
-def _loans_and_fines(reader_id):
-    """(open loans, fines owed) of a reader, in one plain query (checkout's hot path)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {Loan._meta.db_table} WHERE reader_id = %s AND returned_at IS NULL), "
-            f"(SELECT COALESCE(SUM(amount), 0) FROM {LedgerEntry._meta.db_table} WHERE reader_id = %s)",
-            [reader_id, reader_id])
-        count, owed = cursor.fetchone()
-    return int(count), Decimal(str(owed or 0))
-
-
 def fines_owed(reader):
     total = LedgerEntry.objects.filter(reader=reader).aggregate(total=Sum("amount"))["total"]
     return Decimal(total or 0)
@@ -368,20 +358,25 @@ def _checkout(actor, card_number, barcode, library, channel, override):
         problems.append(CirculationError("item_in_transit"))
 
     # Holds: this reader's own hold is filled by the loan; a copy kept for someone else is a block.
-    holds = []
-    with connection.cursor() as cursor:  # a cheap probe first: most loans fill no hold
+    # One round trip: open loans, fines owed, and whether a hold is involved at all.
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {Hold._meta.db_table} WHERE (item_id = %s OR (reader_id = %s AND record_id = %s)) "
-            "AND status IN ('waiting', 'in_transit', 'ready') LIMIT 1", [item.pk, reader.pk, item.record_id])
-        if cursor.fetchone() is not None:
-            holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
-                Q(item=item) | Q(reader=reader, record_id=item.record_id), status__in=ACTIVE_HOLD_STATUSES))
+            f"SELECT (SELECT COUNT(*) FROM {Loan._meta.db_table} WHERE reader_id = %s AND returned_at IS NULL), "
+            f"(SELECT COALESCE(SUM(amount), 0) FROM {LedgerEntry._meta.db_table} WHERE reader_id = %s), "
+            f"(SELECT COUNT(*) FROM {Hold._meta.db_table} WHERE (item_id = %s OR (reader_id = %s AND record_id = %s)) "
+            "AND status IN ('waiting', 'in_transit', 'ready'))",
+            [reader.pk, reader.pk, item.pk, reader.pk, item.record_id])
+        open_loans, owed, hold_count = cursor.fetchone()
+    open_loans, owed = int(open_loans), Decimal(str(owed or 0))
+    holds = []
+    if hold_count:
+        holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
+            Q(item=item) | Q(reader=reader, record_id=item.record_id), status__in=ACTIVE_HOLD_STATUSES))
     own = [h for h in holds if h.reader_id == reader.pk]
     others = [h for h in holds if h.reader_id != reader.pk and h.item_id == item.pk]
     if others and item.status in (ItemStatus.ON_HOLD_SHELF, ItemStatus.IN_TRANSIT):
         problems.append(CirculationError("item_on_hold"))
 
-    open_loans, owed = _loans_and_fines(reader.pk)
     if open_loans >= rule.max_loans:
         problems.append(CirculationError("loan_limit"))
     if owed > rule.max_fines:
