@@ -13,6 +13,7 @@ only touch their own account and can never override a block.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
@@ -95,10 +96,11 @@ def resolve_rule(library, category, item_type=""):
             best, best_score = values, score
     if best is None:
         return DEFAULT_RULE
-    rule = LoanRule(**best)
     for name in ("fine_per_day", "max_fines", "lost_fee"):
-        setattr(rule, name, Decimal(str(getattr(rule, name))))
-    return rule
+        best[name] = Decimal(str(best[name]))
+    best["can_leave_building"], best["holds_allowed"] = bool(best["can_leave_building"]), bool(best["holds_allowed"])
+    best["pk"] = best["id"]
+    return SimpleNamespace(**best)  # read-only view of the LoanRule row
 
 
 # --------------------------------------------------------------------------- calendars
@@ -243,13 +245,33 @@ def _get_reader(card_number, lock=False):
     return reader
 
 
+# In the models' field order (Model.from_db takes a subset in that order).
+HOT_COLUMNS = {
+    Item: ["id", "record_id", "barcode", "library_id", "item_type", "status"],
+    Reader: ["id", "card_number", "user_id", "name", "home_library_id", "category_id", "expires_on", "status",
+             "block_reason", "keep_history"],
+}
+
+
 def _raw_locked(model, column, value):
     """The row of ``model`` whose unique ``column`` is ``value``, locked until the end of
     the transaction (PostgreSQL: FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE already holds
-    the write lock). Plain SQL: this is the hot path of every loan operation."""
+    the write lock). Plain SQL on the columns loans need (the others load on access):
+    this is the hot path of every loan operation."""
+    names = HOT_COLUMNS[model]
     suffix = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
-    rows = list(model.objects.raw(f"SELECT * FROM {model._meta.db_table} WHERE {column} = %s{suffix}", [value]))
-    return rows[0] if rows else None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(names)} FROM {model._meta.db_table} WHERE {column} = %s{suffix}", [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    if model is Reader:
+        expires = values[6]
+        if expires is not None and not isinstance(expires, dt.date):
+            values[6] = dt.date.fromisoformat(str(expires))
+        values[9] = bool(values[9])
+    return model.from_db(connection.alias, names, values)
 
 
 def _get_item(barcode, lock=True):
