@@ -540,9 +540,9 @@ def _checkin(actor, barcode, library, channel):
     restore = ItemStatus.AVAILABLE
     if loan is not None:
         loan.returned_at, loan.return_library = now, library
-        rule = resolve_rule(loan.library_id, loan.category_id, item.item_type)
         late = _open_days_late(loan.library_id, timezone.localdate(loan.due_at), timezone.localdate(now))
         if late and loan.reader_id and not loan.lost:
+            rule = resolve_rule(loan.library_id, loan.category_id, item.item_type)
             fine = Decimal(late) * Decimal(rule.fine_per_day)
             if fine:
                 LedgerEntry.objects.create(reader_id=loan.reader_id, kind=LedgerKind.FINE, amount=fine, loan=loan,
