@@ -13,8 +13,8 @@ only touch their own account and can never override a block.
 
 import datetime as dt
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
@@ -27,8 +27,20 @@ from thuvien.accounts import permissions
 from thuvien.catalog.models import BibRecord, Item, ItemStatus
 from thuvien.circulation.errors import CirculationError
 from thuvien.circulation.models import (
-    ACTIVE_HOLD_STATUSES, Calendar, ClosedDay, Hold, HoldStatus, LedgerEntry, LedgerKind, Loan, LoanRule,
-    Override, Reader, ReaderCategory, ReaderStatus, Transfer,
+    ACTIVE_HOLD_STATUSES,
+    Calendar,
+    ClosedDay,
+    Hold,
+    HoldStatus,
+    LedgerEntry,
+    LedgerKind,
+    Loan,
+    LoanRule,
+    Override,
+    Reader,
+    ReaderCategory,
+    ReaderStatus,
+    Transfer,
 )
 from thuvien.core.vietnamese import nfc
 from thuvien.network.models import Library
