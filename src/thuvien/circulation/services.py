@@ -315,6 +315,47 @@ def _raw_locked(model, column, value):
     return model.from_db(connection.alias, names, values)
 
 
+def _from_row(model, names, values):
+    """A model instance from plain-SQL values, through the fields' database converters."""
+    converted = []
+    for name, value in zip(names, values):
+        field = model._meta.get_field(name)
+        column = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, names, converted)
+
+
+LOAN_COLUMNS = [f.attname for f in Loan._meta.concrete_fields]
+
+
+def _lock_for_checkin(barcode):
+    """(item, open loan or None, a hold waiting: True/False, or None if not asked), with
+    the copy and its loan locked. One statement when the copy is on loan (the usual case)."""
+    code = _clean_key(barcode)
+    if not code:
+        raise CirculationError("unknown_item")
+    item_columns = HOT_COLUMNS[Item]
+    suffix = " FOR NO KEY UPDATE OF i, l" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join('i.' + c for c in item_columns)}, {', '.join('l.' + c for c in LOAN_COLUMNS)}, "
+            "r.keep_history, "
+            f"(SELECT COUNT(*) FROM {Hold._meta.db_table} h WHERE h.record_id = i.record_id AND h.status = 'waiting' "
+            "AND (h.library_id IS NULL OR h.library_id = i.library_id)) "
+            f"FROM {Item._meta.db_table} i JOIN {Loan._meta.db_table} l ON l.item_id = i.id AND l.returned_at IS NULL "
+            f"LEFT JOIN {Reader._meta.db_table} r ON r.id = l.reader_id WHERE i.barcode = %s{suffix}", [code])
+        row = cursor.fetchone()
+    if row is None:
+        return _get_item(code), None, None
+    n = len(item_columns)
+    item = Item.from_db(connection.alias, item_columns, list(row[:n]))
+    loan = _from_row(Loan, LOAN_COLUMNS, row[n:n + len(LOAN_COLUMNS)])
+    loan.reader_keep_history = bool(row[-2])
+    return item, loan, bool(row[-1])
+
+
 def _get_item(barcode, lock=True):
     code = _clean_key(barcode)
     if not code:
@@ -549,10 +590,10 @@ def _next_hold_for(item, lock=True):
     return qs.first()
 
 
-def _route(item, library, now, hold=None):
+def _route(item, library, now, hold=None, nobody_waiting=False):
     """Decide what happens to a copy that is at ``library`` and free: fill a hold
     (ready here or sent to the pickup library), go home, or go back on the shelf."""
-    if hold is None:
+    if hold is None and not nobody_waiting:
         hold = _next_hold_for(item)
     if hold is not None:
         hold.item = item
@@ -582,11 +623,10 @@ def _route(item, library, now, hold=None):
 
 @transaction.atomic
 def _checkin(actor, barcode, library, channel):
-    item = _get_item(barcode)
+    item, loan, waiting = _lock_for_checkin(barcode)
     now = timezone.now()
     if actor is not None and not _can_circulate(actor, library):
         raise CirculationError("not_permitted")
-    loan = _open_loan(item)
     fine = Decimal(0)
     restore = ItemStatus.AVAILABLE
     if loan is not None:
@@ -640,7 +680,7 @@ def _checkin(actor, barcode, library, channel):
             _set_item_status(item, ItemStatus.NOT_FOR_LOAN)
     else:
         # Lost or damaged copies found again come back into circulation too.
-        action, hold, destination, message = _route(item, library, now, hold)
+        action, hold, destination, message = _route(item, library, now, hold, nobody_waiting=waiting is False)
         if action == "shelve":
             _set_item_status(item, ItemStatus.AVAILABLE)
     if fine:
