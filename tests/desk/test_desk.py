@@ -189,6 +189,8 @@ def test_lost_damaged_fines_and_payments(login, circ):
     assert Item.objects.get(barcode=circ["ks_copy"]).status == ItemStatus.LOST
     charge = LedgerEntry.objects.get(kind="lost")
     assert charge.amount > 0
+    desk.post(DESK + "items/damaged/", {"barcode": circ["ks_copy2"], "confirm": "1", "fee": "mười nghìn"})
+    assert Item.objects.get(barcode=circ["ks_copy2"]).status == ItemStatus.AVAILABLE
     desk.post(DESK + "items/damaged/", {"barcode": circ["ks_copy2"], "confirm": "1"})
     assert Item.objects.get(barcode=circ["ks_copy2"]).status == ItemStatus.DAMAGED
 
@@ -200,6 +202,29 @@ def test_lost_damaged_fines_and_payments(login, circ):
     assert LedgerEntry.objects.get(kind="payment").amount == -20000
     panel = desk.get(reader_url("KS0001")).content.decode()
     assert "20.000 đ" in panel
+    owed = sum(e.amount for e in LedgerEntry.objects.filter(reader__card_number="KS0001"))
+    desk.post(reader_url("KS0001") + "waive/", {"amount": "5000"})  # no reason given
+    assert not LedgerEntry.objects.filter(kind="waiver").exists()
+    desk.post(reader_url("KS0001") + "waive/", {"amount": "5000", "note": "Hoàn cảnh khó khăn"})
+    assert sum(e.amount for e in LedgerEntry.objects.filter(reader__card_number="KS0001")) == owed - 5000
+
+
+@pytest.mark.django_db
+def test_erase_a_reader_keeps_anonymous_loans(login, circ):
+    from thuvien.circulation import services
+
+    services.checkout(None, "KS0001", circ["ks_copy"], circ["ks"])
+    desk = login("kimson_desk")
+    response = desk.post(reader_url("KS0001") + "erase/", {"confirm": "1"}, follow=True)
+    assert messages_of(response) and Reader.objects.get(pk=circ["lan"].pk).status == "active"  # a copy still out
+    services.checkin(None, circ["ks_copy"], circ["ks"])
+    desk.post(reader_url("KS0001") + "erase/", {})  # not confirmed
+    assert Reader.objects.get(pk=circ["lan"].pk).status == "active"
+    desk.post(reader_url("KS0001") + "erase/", {"confirm": "1"})
+    lan = Reader.objects.get(pk=circ["lan"].pk)
+    assert lan.status == "erased" and lan.name == "" and lan.email == ""
+    loan = Loan.objects.get(item__barcode=circ["ks_copy"])
+    assert loan.reader is None and loan.category_id is not None
 
 
 @pytest.mark.django_db
@@ -228,20 +253,31 @@ def test_staff_are_scoped_to_their_library(login, circ, client):
 
 
 @pytest.mark.django_db
-def test_pull_list_shows_holds_to_fill_here(login, circ):
+def test_pull_list_and_hold_shelf(login, circ):
     from thuvien.circulation import services
 
     services.place_hold(None, "YM0001", circ["kieu"].pk, circ["ym"])
-    text = login("kimson_desk").get(DESK + "pull-list/").content.decode()
-    assert "Truyện Kiều" in text and "Trần Văn Minh" in text
+    services.place_hold(None, "KS0001", circ["kieu"].pk, circ["ks"])
+    kimson = login("kimson_desk")
+    text = kimson.get(DESK + "pull-list/").content.decode()
+    assert "Truyện Kiều" in text and "Trần Văn Minh" in text and "Nguyễn Thị Lan" in text
     assert "Truyện Kiều" not in login("yenmo_desk").get(DESK + "pull-list/").content.decode()
+    # Pull the copies and check them in: one goes to Yên Mô, one waits here for Lan.
+    kimson.post(DESK + "checkin/", {"barcode": circ["ks_copy"]})
+    kimson.post(DESK + "checkin/", {"barcode": circ["ks_copy2"]})
+    assert "Truyện Kiều" not in kimson.get(DESK + "pull-list/").content.decode()
+    shelf = kimson.get(DESK + "hold-shelf/").content.decode()
+    assert "Nguyễn Thị Lan" in shelf and circ["ks_copy2"] in shelf
+    outgoing = kimson.get(DESK + "transit/").content.decode()
+    assert circ["ks_copy"] in outgoing and "Thư viện huyện Yên Mô" in outgoing
 
 
 @pytest.mark.django_db
 def test_every_desk_page_answers(login, circ):
     desk = login("kimson_desk")
     for path in ("", "checkin/", "renew/", "items/", "items/?barcode=NOPE", "readers/", "readers/?q=Lan",
-                 "readers/new/", "readers/pending/", "readers/import/", "pull-list/", "transit/", "requests/",
+                 "readers/new/", "readers/pending/", "readers/import/", "pull-list/", "hold-shelf/", "transit/",
+                 "requests/",
                  "requests/?kind=postal&state=done", "readers/KS0001/edit/"):
         response = desk.get(DESK + path, follow=True)
         assert response.status_code == 200, path

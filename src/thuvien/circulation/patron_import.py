@@ -39,7 +39,7 @@ HEADERS = {
 }
 _HEADER_LOOKUP = {" ".join(re.sub(r"[^\w]+", " ", spelling).split()): f
                   for f, spellings in HEADERS.items() for spelling in spellings}
-CARD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
+CARD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 PHONE_RE = re.compile(r"^\+?[0-9 .()-]{6,20}$")
 
 

@@ -25,7 +25,7 @@ from thuvien.core.vietnamese import fold, nfc
 
 MIN_PASSWORD = 8
 EDITABLE = ("name", "category", "birth_date", "email", "phone", "address", "expires_on")
-CARD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
+CARD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 PHONE_RE = re.compile(r"^\+?[0-9 .()-]{6,20}$")
 
 
@@ -101,7 +101,7 @@ def clean(values, library=None, partial=False):
 def check_card(card):
     """Errors for a card number typed or scanned at the desk."""
     if not CARD_RE.match(card):
-        return [_("The card number may hold only letters, digits, dots, dashes and slashes (at most 32).")]
+        return [_("The card number may hold only letters, digits, dots and dashes (at most 32).")]
     if Reader.objects.filter(card_number=card).exists():
         return [_("The card number %(card)s is already in use.") % {"card": card}]
     return []

@@ -281,6 +281,12 @@ def item(request):
 
 def _item_problem(request, operation, done):
     barcode = clean_code(request.POST.get("barcode"))
+    fee = None
+    if (request.POST.get("fee") or "").strip():
+        fee = parse_amount(request.POST.get("fee"))
+        if fee is None:
+            messages.error(request, _("The amount must be a positive whole number of đồng."))
+            return safe_next(request, f"{reverse('circulation:item')}?barcode={barcode}")
     default = f"{reverse('circulation:item')}?barcode={barcode}"
     if not barcode:
         messages.error(request, _("Scan or type the barcode of a copy."))
@@ -289,7 +295,7 @@ def _item_problem(request, operation, done):
         messages.error(request, _("Tick the box to confirm."))
         return safe_next(request, default)
     try:
-        operation(request.user, barcode)
+        operation(request.user, barcode, fee=fee)
     except CirculationError as exc:
         messages.error(request, exc.message)
     except PermissionDenied:
@@ -330,6 +336,45 @@ def pay(request, card):
     else:
         messages.success(request, _("Payment of %(amount)s recorded.") % {"amount": _money(amount)})
     return redirect(target)
+
+
+@desk_required
+@require_POST
+def waive(request, card):
+    """Staff of the reader's home library write off part of what the reader owes."""
+    card = clean_code(card)
+    target = reverse("circulation:reader", kwargs={"card": card})
+    amount = parse_amount(request.POST.get("amount"))
+    reason = clean_text(request.POST.get("note"), 255)
+    if amount is None:
+        messages.error(request, _("The amount must be a positive whole number of đồng."))
+    elif not reason:
+        messages.error(request, _("Give the reason for the waiver."))
+    else:
+        try:
+            services.waive(request.user, card, amount, note=reason)
+        except CirculationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Waiver of %(amount)s recorded.") % {"amount": _money(amount)})
+    return redirect(target)
+
+
+@desk_required
+@require_POST
+def erase(request, card):
+    """Decree 13: the reader's personal data goes; past loans stay as anonymous statistics."""
+    card = clean_code(card)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the box to confirm."))
+        return redirect("circulation:reader", card=card)
+    try:
+        services.erase_reader(request.user, card)
+    except CirculationError as exc:
+        messages.error(request, exc.message)
+        return redirect("circulation:reader", card=card)
+    messages.success(request, _("The personal data of reader %(card)s was erased.") % {"card": card})
+    return redirect("circulation:desk")
 
 
 @desk_required
