@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,23 +67,38 @@ class _DefaultRule:
 DEFAULT_RULE = _DefaultRule()
 
 
+RULE_FIELDS = [f.attname for f in LoanRule._meta.concrete_fields]
+
+
 def resolve_rule(library, category, item_type=""):
     """The most specific rule for library × category × item type: a library's own rule
     beats the network's, then a rule naming the item type beats one that does not, then
     one naming the category; the network default applies where nothing more specific does."""
     library_id = getattr(library, "pk", library)
     category_id = getattr(category, "pk", category)
-    rules = LoanRule.objects.filter(
-        Q(library_id=library_id) | Q(library__isnull=True),
-        Q(category_id=category_id) | Q(category__isnull=True),
-        Q(item_type=item_type or "") | Q(item_type=""),
-    )
+    # Plain SQL: this runs on every checkout and checkin.
+    columns = ", ".join(connection.ops.quote_name(name) for name in RULE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {LoanRule._meta.db_table} "
+            "WHERE (library_id = %s OR library_id IS NULL) AND (category_id = %s OR category_id IS NULL) "
+            "AND (item_type = %s OR item_type = '')",
+            [library_id, category_id, item_type or ""],
+        )
+        rows = cursor.fetchall()
     best, best_score = None, -1
-    for rule in rules:
-        score = (4 if rule.library_id else 0) + (2 if rule.item_type else 0) + (1 if rule.category_id else 0)
+    for row in rows:
+        values = dict(zip(RULE_FIELDS, row))
+        score = ((4 if values["library_id"] else 0) + (2 if values["item_type"] else 0)
+                 + (1 if values["category_id"] else 0))
         if score > best_score:
-            best, best_score = rule, score
-    return best or DEFAULT_RULE
+            best, best_score = values, score
+    if best is None:
+        return DEFAULT_RULE
+    rule = LoanRule(**best)
+    for name in ("fine_per_day", "max_fines", "lost_fee"):
+        setattr(rule, name, Decimal(str(getattr(rule, name))))
+    return rule
 
 
 # --------------------------------------------------------------------------- calendars
@@ -91,10 +106,15 @@ def resolve_rule(library, category, item_type=""):
 def _closed_checker(library, start, end):
     """A function telling whether a date in [start, end] is a closed day of ``library``."""
     library_id = getattr(library, "pk", library)
-    calendar = Calendar.objects.filter(library_id=library_id).first()
-    weekdays = calendar.open_weekdays if calendar else "0123456"
-    closed = set(ClosedDay.objects.filter(Q(library_id=library_id) | Q(library__isnull=True),
-                                          date__gte=start, date__lte=end).values_list("date", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT open_weekdays FROM {Calendar._meta.db_table} WHERE library_id = %s", [library_id])
+        row = cursor.fetchone()
+        cursor.execute(
+            f"SELECT date FROM {ClosedDay._meta.db_table} WHERE (library_id = %s OR library_id IS NULL) "
+            "AND date >= %s AND date <= %s", [library_id, start, end])
+        closed = {value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+                  for (value,) in cursor.fetchall()}
+    weekdays = row[0] if row else "0123456"
     if not weekdays:
         return lambda day: False  # a library with no opening day: never push dates
     return lambda day: day in closed or str(day.weekday()) not in weekdays
@@ -208,37 +228,60 @@ def _get_reader(card_number, lock=False):
     card = _clean_key(card_number)
     if not card:
         raise CirculationError("unknown_reader")
-    qs = Reader.objects.select_related("category", "home_library", "user")
     if lock:
-        qs = qs.select_for_update(no_key=True, of=("self",))
-    try:
-        reader = qs.get(card_number=card)
-    except Reader.DoesNotExist:
-        raise CirculationError("unknown_reader") from None
+        reader = _raw_locked(Reader, "card_number", card)
+        if reader is None:
+            raise CirculationError("unknown_reader")
+    else:
+        try:
+            reader = Reader.objects.select_related("category", "home_library", "user").get(card_number=card)
+        except Reader.DoesNotExist:
+            raise CirculationError("unknown_reader") from None
     if reader.status == ReaderStatus.ERASED:
         raise CirculationError("unknown_reader")
     return reader
+
+
+def _raw_locked(model, column, value):
+    """The row of ``model`` whose unique ``column`` is ``value``, locked until the end of
+    the transaction (PostgreSQL: FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE already holds
+    the write lock). Plain SQL: this is the hot path of every loan operation."""
+    suffix = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
+    rows = list(model.objects.raw(f"SELECT * FROM {model._meta.db_table} WHERE {column} = %s{suffix}", [value]))
+    return rows[0] if rows else None
 
 
 def _get_item(barcode, lock=True):
     code = _clean_key(barcode)
     if not code:
         raise CirculationError("unknown_item")
-    qs = Item.objects.select_related("record", "library")
     if lock:
-        qs = qs.select_for_update(no_key=True, of=("self",))
+        item = _raw_locked(Item, "barcode", code)
+        if item is None:
+            raise CirculationError("unknown_item")
+        return item
     try:
-        return qs.get(barcode=code)
+        return Item.objects.select_related("library", "record").get(barcode=code)
     except Item.DoesNotExist:
         raise CirculationError("unknown_item") from None
 
 
 def _open_loan(item, lock=True):
-    qs = Loan.objects.filter(item=item, returned_at__isnull=True).select_related("reader", "reader__category",
-                                                                                  "reader__user", "library")
+    qs = Loan.objects.filter(item=item, returned_at__isnull=True).select_related("reader")
     if lock:
         qs = qs.select_for_update(no_key=True, of=("self",))
     return qs.first()
+
+
+def _loans_and_fines(reader_id):
+    """(open loans, fines owed) of a reader, in one plain query (checkout's hot path)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {Loan._meta.db_table} WHERE reader_id = %s AND returned_at IS NULL), "
+            f"(SELECT COALESCE(SUM(amount), 0) FROM {LedgerEntry._meta.db_table} WHERE reader_id = %s)",
+            [reader_id, reader_id])
+        count, owed = cursor.fetchone()
+    return int(count), Decimal(str(owed or 0))
 
 
 def fines_owed(reader):
@@ -285,7 +328,9 @@ def _set_item_status(item, status):
     old = item.status
     if old == status:
         return
-    Item.objects.filter(pk=item.pk).update(status=status, updated_at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Item._meta.db_table} SET status = %s, updated_at = %s WHERE id = %s",
+                       [status, connection.ops.adapt_datetimefield_value(timezone.now()), item.pk])
     item.status = status
     _availability_changed(item, old)
 
@@ -301,16 +346,16 @@ def _notify(task_name, *args):
 
 @transaction.atomic
 def _checkout(actor, card_number, barcode, library, channel, override):
-    now = timezone.now()
     reader = _get_reader(card_number, lock=True)
     item = _get_item(barcode)
+    now = timezone.now()  # after the locks: loans of one copy never overlap in time
     self_service = _is_self(actor, reader) and not _can_circulate(actor, library)
     if not self_service and not _can_circulate(actor, library):
         raise CirculationError("not_permitted")
     may_override = actor is None or (not self_service and _can_circulate(actor, library))
 
     problems = _reader_state_errors(reader, timezone.localdate(now))
-    if item.status == ItemStatus.ON_LOAN or _open_loan(item, lock=False) is not None:
+    if item.status == ItemStatus.ON_LOAN:  # an inconsistent status is caught by the unique index
         raise CirculationError("already_on_loan")
     if item.status == ItemStatus.WITHDRAWN:
         raise CirculationError("item_withdrawn")
@@ -323,23 +368,33 @@ def _checkout(actor, card_number, barcode, library, channel, override):
         problems.append(CirculationError("item_in_transit"))
 
     # Holds: this reader's own hold is filled by the loan; a copy kept for someone else is a block.
-    holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
-        Q(item=item) | Q(reader=reader, record_id=item.record_id), status__in=ACTIVE_HOLD_STATUSES))
+    holds = []
+    with connection.cursor() as cursor:  # a cheap probe first: most loans fill no hold
+        cursor.execute(
+            f"SELECT id FROM {Hold._meta.db_table} WHERE (item_id = %s OR (reader_id = %s AND record_id = %s)) "
+            "AND status IN ('waiting', 'in_transit', 'ready') LIMIT 1", [item.pk, reader.pk, item.record_id])
+        if cursor.fetchone() is not None:
+            holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
+                Q(item=item) | Q(reader=reader, record_id=item.record_id), status__in=ACTIVE_HOLD_STATUSES))
     own = [h for h in holds if h.reader_id == reader.pk]
     others = [h for h in holds if h.reader_id != reader.pk and h.item_id == item.pk]
     if others and item.status in (ItemStatus.ON_HOLD_SHELF, ItemStatus.IN_TRANSIT):
         problems.append(CirculationError("item_on_hold"))
 
-    if Loan.objects.filter(reader=reader, returned_at__isnull=True).count() >= rule.max_loans:
+    open_loans, owed = _loans_and_fines(reader.pk)
+    if open_loans >= rule.max_loans:
         problems.append(CirculationError("loan_limit"))
-    if fines_owed(reader) > rule.max_fines:
+    if owed > rule.max_fines:
         problems.append(CirculationError("fines_over_limit"))
     _settle(problems, override, may_override, actor, reader, item, "checkout", channel)
 
     before = item.status
     # The conditional update is the lock on SQLite and a second guard everywhere.
-    if not Item.objects.filter(pk=item.pk, status=before).update(status=ItemStatus.ON_LOAN, updated_at=now):
-        raise CirculationError("already_on_loan")
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Item._meta.db_table} SET status = %s, updated_at = %s WHERE id = %s AND status = %s",
+                       [ItemStatus.ON_LOAN, connection.ops.adapt_datetimefield_value(now), item.pk, before])
+        if cursor.rowcount != 1:
+            raise CirculationError("already_on_loan")
     item.status = ItemStatus.ON_LOAN
     due = due_date_for(library, rule.loan_days, timezone.localdate(now))
     loan = Loan.objects.create(
@@ -353,7 +408,8 @@ def _checkout(actor, card_number, barcode, library, channel, override):
     for hold in others:  # overridden: the copy goes to this reader; the hold waits for another copy
         hold.status, hold.item, hold.ready_at, hold.expires_at = HoldStatus.WAITING, None, None, None
         hold.save(update_fields=["status", "item", "ready_at", "expires_at"])
-    Transfer.objects.filter(item=item, received_at__isnull=True).update(received_at=now)
+    if before == ItemStatus.IN_TRANSIT:
+        Transfer.objects.filter(item=item, received_at__isnull=True).update(received_at=now)
     _availability_changed(item, before)
     return loan
 
@@ -385,6 +441,12 @@ class CheckinResult:
 
 def _next_hold_for(item, lock=True):
     """The oldest waiting hold this copy can fill (first come, first served)."""
+    with connection.cursor() as cursor:  # a cheap probe first: most copies have no hold
+        cursor.execute(
+            f"SELECT id FROM {Hold._meta.db_table} WHERE record_id = %s AND status = 'waiting' "
+            "AND (library_id IS NULL OR library_id = %s) LIMIT 1", [item.record_id, item.library_id])
+        if cursor.fetchone() is None:
+            return None
     qs = Hold.objects.filter(record_id=item.record_id, status=HoldStatus.WAITING).filter(
         Q(library__isnull=True) | Q(library_id=item.library_id)
     ).select_related("reader", "pickup_library").order_by("placed_at", "id")
@@ -426,8 +488,8 @@ def _route(item, library, now, hold=None):
 
 @transaction.atomic
 def _checkin(actor, barcode, library, channel):
-    now = timezone.now()
     item = _get_item(barcode)
+    now = timezone.now()
     if actor is not None and not _can_circulate(actor, library):
         raise CirculationError("not_permitted")
     loan = _open_loan(item)
@@ -450,8 +512,10 @@ def _checkin(actor, barcode, library, channel):
         if loan.item_status_before == ItemStatus.NOT_FOR_LOAN:
             restore = ItemStatus.NOT_FOR_LOAN
     # A copy arriving from another library closes its transfer.
-    arriving = list(Transfer.objects.select_for_update(no_key=True, of=("self",)).filter(
-        item=item, received_at__isnull=True).select_related("hold"))
+    arriving = []
+    if item.status == ItemStatus.IN_TRANSIT:
+        arriving = list(Transfer.objects.select_for_update(no_key=True, of=("self",)).filter(
+            item=item, received_at__isnull=True).select_related("hold"))
     hold = None
     for transfer in arriving:
         transfer.received_at = now
