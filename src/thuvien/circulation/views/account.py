@@ -93,8 +93,11 @@ def register(request):
     """Self-registration online: the card waits for a librarian's approval."""
     values, errors = {}, []
     libraries = _pickup_libraries()
+    categories = ReaderCategory.objects.exclude(code="staff")
     if request.method == "POST":
         values, errors = _reader_values(request.POST)
+        if not categories.filter(code=values.get("category")).exists():
+            values["category"] = ""  # the library's default; staff categories are given at the desk only
         library = libraries.filter(pk=request.POST.get("library") or 0).first()
         values["library"] = library
         if library is None:
@@ -116,7 +119,7 @@ def register(request):
                 return redirect("account:home")
     return render(request, "circulation/account/register.html", {
         "values": values, "errors": errors, "libraries": libraries,
-        "categories": ReaderCategory.objects.exclude(code="staff"),
+        "categories": categories,
     })
 
 
@@ -134,9 +137,6 @@ def home(request):
         "reader": reader, "summary": summary,
         "loans": [(loan, loan.due_at < now) for loan in summary.loans] if summary else [],
         "pending": reader.status == ReaderStatus.PENDING,
-        "copy_requests": CopyRequest.objects.filter(reader=reader).select_related("record").order_by("-created_at")[:20],
-        "postal_requests": PostalRequest.objects.filter(reader=reader).select_related("record")
-        .order_by("-created_at")[:20],
     })
 
 
