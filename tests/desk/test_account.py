@@ -71,6 +71,9 @@ def test_loans_due_dates_renewal_and_fines(circ, reader_client):
 def test_place_and_cancel_holds(circ, reader_client, make_record):
     client = reader_client()
     record = circ["de_men"]
+    opac_page = client.get(f"/record/{record.pk}/").content.decode()
+    assert f'href="/account/holds/new/{record.pk}/"' in opac_page
+    assert f'href="/account/requests/copy/new/{record.pk}/"' in opac_page
     page = client.get(f"/account/holds/new/{record.pk}/").content.decode()
     assert "Thư viện huyện Yên Mô" in page
     client.post(f"/account/holds/new/{record.pk}/", {"scope": "any", "pickup_library": circ["ks"].pk})
