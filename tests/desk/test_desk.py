@@ -41,6 +41,9 @@ def test_scan_card_lend_and_check_in(login, circ):
     assert "Đã cho mượn" in " ".join(messages_of(response))
     assert "Truyện Kiều" in text and timezone.localtime(loan.due_at).strftime("%d/%m/%Y") in text
 
+    # The next reader's card scanned into the copy box opens that reader.
+    assert desk.post(reader_url("KS0001") + "checkout/", {"barcode": "YM0001"})["Location"] == reader_url("YM0001")
+
     response = desk.post(DESK + "checkin/", {"barcode": circ["ks_copy"]}, follow=True)
     assert response.status_code == 200
     assert not open_loans(circ["ks_copy"]).exists()
@@ -169,12 +172,20 @@ def test_renew_and_renewal_not_allowed(login, circ):
     assert response.status_code == 200
     assert "gia hạn" in " ".join(messages_of(response))
     assert Loan.objects.get(pk=loan.pk).renewals == 1
+    # Staff may override the renewal limit; the override is recorded.
+    Hold.objects.all().delete()
+    Loan.objects.filter(pk=loan.pk).update(renewals=2)
+    response = desk.post(reader_url("KS0001") + "renew/", {"barcode": circ["ks_copy"]}, follow=True)
+    assert 'value="renewal_limit"' in response.content.decode() and Loan.objects.get(pk=loan.pk).renewals == 2
+    desk.post(reader_url("KS0001") + "renew/", {"barcode": circ["ks_copy"], "override": "renewal_limit"})
+    assert Loan.objects.get(pk=loan.pk).renewals == 3
+    assert Override.objects.get(code="renewal_limit").operation == "renew"
     # Renew mode: a copy not on loan.
     response = desk.post(DESK + "renew/", {"barcode": circ["ym_copy"]}, follow=True)
     assert response.status_code == 200 and messages_of(response)
     # A copy that is not this reader's loan.
     response = desk.post(reader_url("YM0001") + "renew/", {"barcode": circ["ks_copy"]}, follow=True)
-    assert Loan.objects.get(pk=loan.pk).renewals == 1 and messages_of(response)
+    assert Loan.objects.get(pk=loan.pk).renewals == 3 and messages_of(response)
     response = desk.post(reader_url("KS0001") + "renew/", {"all": "1"}, follow=True)
     assert response.status_code == 200
 
@@ -246,6 +257,10 @@ def test_staff_are_scoped_to_their_library(login, circ, client):
     desk.post(reader_url("YM0001") + "checkout/", {"barcode": circ["ym_copy"]})
     assert open_loans(circ["ym_copy"]).get().library == circ["ks"]  # lent at Kim Sơn, never "at Yên Mô"
     desk.post(DESK + "checkin/", {"barcode": circ["ym_copy"]})
+    # Kim Sơn's staff cannot declare a Yên Mô copy lost.
+    response = desk.post(DESK + "items/lost/", {"barcode": circ["ym_copy"], "confirm": "1"}, follow=True)
+    assert "không có quyền" in " ".join(messages_of(response)).lower()
+    assert Item.objects.get(barcode=circ["ym_copy"]).status != ItemStatus.LOST
     # A network administrator chooses the desk's library.
     admin = login("admin")
     admin.post(DESK + "library/", {"library": circ["ym"].pk})

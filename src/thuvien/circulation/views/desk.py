@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from thuvien.accounts import permissions
 from thuvien.circulation import services
 from thuvien.circulation.errors import CirculationError
-from thuvien.circulation.models import Loan
+from thuvien.catalog.models import Item
+from thuvien.circulation.models import Loan, Reader, ReaderStatus
 from thuvien.circulation.views.common import (
     SESSION_LIBRARY, clean_code, clean_text, desk_libraries, desk_required, override_codes, parse_amount, safe_next,
 )
@@ -44,9 +45,6 @@ def home(request):
     """Scan a card (or a copy): the desk's starting screen."""
     scan = clean_code(request.GET.get("scan") or request.GET.get("card"))
     if scan:
-        from thuvien.circulation.models import Reader
-        from thuvien.catalog.models import Item
-
         if Reader.objects.filter(card_number=scan).exists():
             return redirect("circulation:reader", card=scan)
         if Item.objects.filter(barcode=scan).exists():
@@ -114,6 +112,11 @@ def checkout(request, card):
     if not barcode:
         messages.error(request, _("Scan or type the barcode of a copy."))
         return redirect(target)
+    if not Item.objects.filter(barcode=barcode).exists() and Reader.objects.filter(card_number=barcode).exclude(
+            status=ReaderStatus.ERASED).exists():
+        # The next reader's card was scanned into the copy box: serve that reader.
+        request.session.pop(SESSION_PENDING, None)
+        return redirect("circulation:reader", card=barcode)
     codes = override_codes(request)
     try:
         loan = services.checkout(request.user, card, barcode, request.desk_library, channel="desk", override=codes)
