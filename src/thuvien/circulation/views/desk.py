@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from thuvien.accounts import permissions
+from thuvien.catalog.models import Item
 from thuvien.circulation import services
 from thuvien.circulation.errors import CirculationError
-from thuvien.catalog.models import Item
 from thuvien.circulation.models import Loan, Reader, ReaderStatus
 from thuvien.circulation.views.common import (
-    SESSION_LIBRARY, clean_code, clean_text, desk_libraries, desk_required, override_codes, parse_amount, safe_next,
+    SESSION_LIBRARY, as_id, clean_code, clean_text, desk_libraries, desk_required, override_codes, parse_amount, safe_next,
 )
 
 SESSION_PENDING = "circulation_desk_pending"
@@ -61,7 +61,7 @@ def home(request):
 @require_POST
 def choose_library(request):
     """Staff working in several libraries choose the one this desk acts for."""
-    library = desk_libraries(request.user).filter(pk=request.POST.get("library") or 0).first()
+    library = desk_libraries(request.user).filter(pk=as_id(request.POST.get("library"))).first()
     if library is None:
         raise PermissionDenied
     request.session[SESSION_LIBRARY] = library.pk
