@@ -19,7 +19,8 @@ from thuvien.circulation import services
 from thuvien.circulation.errors import CirculationError
 from thuvien.circulation.models import Loan, Reader, ReaderStatus
 from thuvien.circulation.views.common import (
-    SESSION_LIBRARY, as_id, clean_code, clean_text, desk_libraries, desk_required, override_codes, parse_amount, safe_next,
+    SESSION_LIBRARY, as_id, clean_code, clean_text, desk_libraries, desk_required, override_codes, parse_amount,
+    safe_next,
 )
 
 SESSION_PENDING = "circulation_desk_pending"
