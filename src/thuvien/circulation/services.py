@@ -13,6 +13,7 @@ only touch their own account and can never override a block.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
@@ -95,10 +96,11 @@ def resolve_rule(library, category, item_type=""):
             best, best_score = values, score
     if best is None:
         return DEFAULT_RULE
-    rule = LoanRule(**best)
     for name in ("fine_per_day", "max_fines", "lost_fee"):
-        setattr(rule, name, Decimal(str(getattr(rule, name))))
-    return rule
+        best[name] = Decimal(str(best[name]))
+    best["can_leave_building"], best["holds_allowed"] = bool(best["can_leave_building"]), bool(best["holds_allowed"])
+    best["pk"] = best["id"]
+    return SimpleNamespace(**best)  # read-only view of the LoanRule row
 
 
 # --------------------------------------------------------------------------- calendars
@@ -106,15 +108,16 @@ def resolve_rule(library, category, item_type=""):
 def _closed_checker(library, start, end):
     """A function telling whether a date in [start, end] is a closed day of ``library``."""
     library_id = getattr(library, "pk", library)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT open_weekdays FROM {Calendar._meta.db_table} WHERE library_id = %s", [library_id])
-        row = cursor.fetchone()
+    with connection.cursor() as cursor:  # one round trip: the weekdays and the closed days
         cursor.execute(
-            f"SELECT date FROM {ClosedDay._meta.db_table} WHERE (library_id = %s OR library_id IS NULL) "
-            "AND date >= %s AND date <= %s", [library_id, start, end])
-        closed = {value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-                  for (value,) in cursor.fetchall()}
-    weekdays = row[0] if row else "0123456"
+            f"SELECT c.open_weekdays, d.date FROM (SELECT 1 AS one) x "
+            f"LEFT JOIN {Calendar._meta.db_table} c ON c.library_id = %s "
+            f"LEFT JOIN {ClosedDay._meta.db_table} d ON (d.library_id = %s OR d.library_id IS NULL) "
+            "AND d.date >= %s AND d.date <= %s", [library_id, library_id, start, end])
+        rows = cursor.fetchall()
+    closed = {value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+              for _w, value in rows if value is not None}
+    weekdays = rows[0][0] if rows and rows[0][0] is not None else "0123456"
     if not weekdays:
         return lambda day: False  # a library with no opening day: never push dates
     return lambda day: day in closed or str(day.weekday()) not in weekdays
@@ -242,13 +245,33 @@ def _get_reader(card_number, lock=False):
     return reader
 
 
+# In the models' field order (Model.from_db takes a subset in that order).
+HOT_COLUMNS = {
+    Item: ["id", "record_id", "barcode", "library_id", "item_type", "status"],
+    Reader: ["id", "card_number", "user_id", "name", "home_library_id", "category_id", "expires_on", "status",
+             "block_reason", "keep_history"],
+}
+
+
 def _raw_locked(model, column, value):
     """The row of ``model`` whose unique ``column`` is ``value``, locked until the end of
     the transaction (PostgreSQL: FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE already holds
-    the write lock). Plain SQL: this is the hot path of every loan operation."""
+    the write lock). Plain SQL on the columns loans need (the others load on access):
+    this is the hot path of every loan operation."""
+    names = HOT_COLUMNS[model]
     suffix = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
-    rows = list(model.objects.raw(f"SELECT * FROM {model._meta.db_table} WHERE {column} = %s{suffix}", [value]))
-    return rows[0] if rows else None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(names)} FROM {model._meta.db_table} WHERE {column} = %s{suffix}", [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    if model is Reader:
+        expires = values[6]
+        if expires is not None and not isinstance(expires, dt.date):
+            values[6] = dt.date.fromisoformat(str(expires))
+        values[9] = bool(values[9])
+    return model.from_db(connection.alias, names, values)
 
 
 def _get_item(barcode, lock=True):
@@ -267,21 +290,13 @@ def _get_item(barcode, lock=True):
 
 
 def _open_loan(item, lock=True):
-    qs = Loan.objects.filter(item=item, returned_at__isnull=True).select_related("reader")
-    if lock:
-        qs = qs.select_for_update(no_key=True, of=("self",))
-    return qs.first()
-
-
-def _loans_and_fines(reader_id):
-    """(open loans, fines owed) of a reader, in one plain query (checkout's hot path)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {Loan._meta.db_table} WHERE reader_id = %s AND returned_at IS NULL), "
-            f"(SELECT COALESCE(SUM(amount), 0) FROM {LedgerEntry._meta.db_table} WHERE reader_id = %s)",
-            [reader_id, reader_id])
-        count, owed = cursor.fetchone()
-    return int(count), Decimal(str(owed or 0))
+    """The copy's open loan (locked), with ``reader_keep_history``. Plain SQL: hot path."""
+    suffix = " FOR NO KEY UPDATE OF l" if lock and connection.vendor == "postgresql" else ""
+    rows = list(Loan.objects.raw(
+        f"SELECT l.*, r.keep_history AS reader_keep_history FROM {Loan._meta.db_table} l "
+        f"LEFT JOIN {Reader._meta.db_table} r ON r.id = l.reader_id "
+        f"WHERE l.item_id = %s AND l.returned_at IS NULL{suffix}", [item.pk]))
+    return rows[0] if rows else None
 
 
 def fines_owed(reader):
@@ -317,6 +332,28 @@ def _settle(problems, override, may_override, actor, reader, item, operation, ch
             Override(actor=actor, reader=reader, item=item, code=p.code, operation=operation, channel=channel)
             for p in problems
         ])
+
+
+LOAN_INSERT_FIELDS = ["item_id", "reader_id", "category_id", "reader_library_id", "library_id", "checked_out_at",
+                      "due_at", "renewals", "channel", "item_status_before", "lost"]
+
+
+def _insert_loan(loan):
+    """INSERT the new loan in one plain statement (checkout's hot path)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    values = [getattr(loan, name) for name in LOAN_INSERT_FIELDS]
+    values[5], values[6] = adapt(loan.checked_out_at), adapt(loan.due_at)
+    sql = (f"INSERT INTO {Loan._meta.db_table} ({', '.join(LOAN_INSERT_FIELDS)}) "
+           f"VALUES ({', '.join(['%s'] * len(values))})")
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(sql + " RETURNING id", values)
+            loan.pk = cursor.fetchone()[0]
+        else:  # pragma: no cover - old SQLite
+            cursor.execute(sql, values)
+            loan.pk = cursor.lastrowid
+    loan._state.adding = False
+    return loan
 
 
 def _availability_changed(item, old_status):
@@ -368,20 +405,25 @@ def _checkout(actor, card_number, barcode, library, channel, override):
         problems.append(CirculationError("item_in_transit"))
 
     # Holds: this reader's own hold is filled by the loan; a copy kept for someone else is a block.
-    holds = []
-    with connection.cursor() as cursor:  # a cheap probe first: most loans fill no hold
+    # One round trip: open loans, fines owed, and whether a hold is involved at all.
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {Hold._meta.db_table} WHERE (item_id = %s OR (reader_id = %s AND record_id = %s)) "
-            "AND status IN ('waiting', 'in_transit', 'ready') LIMIT 1", [item.pk, reader.pk, item.record_id])
-        if cursor.fetchone() is not None:
-            holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
-                Q(item=item) | Q(reader=reader, record_id=item.record_id), status__in=ACTIVE_HOLD_STATUSES))
+            f"SELECT (SELECT COUNT(*) FROM {Loan._meta.db_table} WHERE reader_id = %s AND returned_at IS NULL), "
+            f"(SELECT COALESCE(SUM(amount), 0) FROM {LedgerEntry._meta.db_table} WHERE reader_id = %s), "
+            f"(SELECT COUNT(*) FROM {Hold._meta.db_table} WHERE (item_id = %s OR (reader_id = %s AND record_id = %s)) "
+            "AND status IN ('waiting', 'in_transit', 'ready'))",
+            [reader.pk, reader.pk, item.pk, reader.pk, item.record_id])
+        open_loans, owed, hold_count = cursor.fetchone()
+    open_loans, owed = int(open_loans), Decimal(str(owed or 0))
+    holds = []
+    if hold_count:
+        holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
+            Q(item=item) | Q(reader=reader, record_id=item.record_id), status__in=ACTIVE_HOLD_STATUSES))
     own = [h for h in holds if h.reader_id == reader.pk]
     others = [h for h in holds if h.reader_id != reader.pk and h.item_id == item.pk]
     if others and item.status in (ItemStatus.ON_HOLD_SHELF, ItemStatus.IN_TRANSIT):
         problems.append(CirculationError("item_on_hold"))
 
-    open_loans, owed = _loans_and_fines(reader.pk)
     if open_loans >= rule.max_loans:
         problems.append(CirculationError("loan_limit"))
     if owed > rule.max_fines:
@@ -397,11 +439,12 @@ def _checkout(actor, card_number, barcode, library, channel, override):
             raise CirculationError("already_on_loan")
     item.status = ItemStatus.ON_LOAN
     due = due_date_for(library, rule.loan_days, timezone.localdate(now))
-    loan = Loan.objects.create(
+    loan = Loan(
         item=item, reader=reader, category_id=reader.category_id, reader_library_id=reader.home_library_id,
         library=library, checked_out_at=now, due_at=_end_of_day(due), channel=channel,
         item_status_before=before if before == ItemStatus.NOT_FOR_LOAN else "",
     )
+    _insert_loan(loan)
     for hold in own:
         hold.status, hold.closed_at, hold.item = HoldStatus.COLLECTED, now, item
         hold.save(update_fields=["status", "closed_at", "item"])
@@ -504,11 +547,12 @@ def _checkin(actor, barcode, library, channel):
             if fine:
                 LedgerEntry.objects.create(reader_id=loan.reader_id, kind=LedgerKind.FINE, amount=fine, loan=loan,
                                            actor=actor, note=_("%(days)d days late") % {"days": late})
-        fields = ["returned_at", "return_library"]
-        if loan.reader is not None and not loan.reader.keep_history:
+        if loan.reader_id is not None and not loan.reader_keep_history:
             loan.reader = None  # Decree 13: no reading history without consent
-            fields.append("reader")
-        loan.save(update_fields=fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Loan._meta.db_table} SET returned_at = %s, return_library_id = %s, reader_id = %s "
+                "WHERE id = %s", [connection.ops.adapt_datetimefield_value(now), library.pk, loan.reader_id, loan.pk])
         if loan.item_status_before == ItemStatus.NOT_FOR_LOAN:
             restore = ItemStatus.NOT_FOR_LOAN
     # A copy arriving from another library closes its transfer.
