@@ -241,16 +241,18 @@ class Summary:
 def import_rows(plan, library, actor=None, consent=False):
     """Write the valid rows of ``plan`` for ``library``, one transaction each."""
     from thuvien.circulation import registration
+    from thuvien.circulation.models import ReaderCategory
 
     summary = Summary()
     if plan.missing:
         return summary
+    categories = list(ReaderCategory.objects.all())
     for row in plan.rows:
         if row.errors:
             summary.rejected.append((row.number, row.errors))
             continue
         try:
-            outcome = registration.upsert_reader(actor, library, row.values, consent=consent)
+            outcome = registration.upsert_reader(actor, library, row.values, consent=consent, categories=categories)
         except registration.RegistrationError as exc:
             summary.rejected.append((row.number, [str(m) for m in exc.messages]))
             continue
