@@ -7,8 +7,7 @@ from django.test import Client
 from thuvien.circulation.models import CopyRequest, Hold, LedgerEntry, Loan, PostalRequest, Reader
 
 DESK = "/staff/circulation/"
-ODD = ["", "abc", "²", "١٢", "-1", "0", "' OR 1=1 --", "x" * 3000, "a\x00b", "<script>alert(1)</script>",
-       "Truyê\u0300n"]
+ODD = ["", "²", "-1", "' OR 1=1 --", "x" * 3000, "a\x00b<script>"]
 
 
 def counts():
@@ -31,9 +30,9 @@ def test_the_desk_never_fails_on_odd_input(login, circ):
         for path in posts:
             response = desk.post(DESK + path, fields)
             assert response.status_code < 500, (path, value)
-        for path in ("", "items/", "readers/", "requests/"):
-            for param in ("scan", "barcode", "q", "kind", "state", "page"):
-                assert desk.get(DESK + path, {param: value}).status_code < 500, (path, param, value)
+        for path, param in (("", "scan"), ("items/", "barcode"), ("readers/", "q"), ("readers/", "page"),
+                            ("requests/", "kind"), ("requests/", "state")):
+            assert desk.get(DESK + path, {param: value, "q": "Lan"}).status_code < 500, (path, param, value)
         assert desk.get(DESK + "readers/" + value.replace("\x00", "") + "/").status_code < 500
     assert counts() == before
 
