@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -41,7 +42,7 @@ def reader_required(view):
     def wrapper(request, *args, **kwargs):
         reader = current_reader(request)
         if reader is None:
-            return redirect(f"{reverse('account:login')}?next={request.path}")
+            return redirect(f"{reverse('account:login')}?{urlencode({'next': request.get_full_path()})}")
         request.reader = reader
         return view(request, *args, **kwargs)
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -49,7 +50,7 @@ def home(request):
         if Reader.objects.filter(card_number=scan).exists():
             return redirect("circulation:reader", card=scan)
         if Item.objects.filter(barcode=scan).exists():
-            return redirect(f"{reverse('circulation:item')}?barcode={scan}")
+            return redirect(f"{reverse('circulation:item')}?{urlencode({'barcode': scan})}")
         messages.error(request, _("No reader has the card number %(code)s and no copy has this barcode.")
                        % {"code": scan})
         return redirect("circulation:desk")
@@ -290,8 +291,8 @@ def _item_problem(request, operation, done):
         fee = parse_amount(request.POST.get("fee"))
         if fee is None:
             messages.error(request, _("The amount must be a positive whole number of đồng."))
-            return safe_next(request, f"{reverse('circulation:item')}?barcode={barcode}")
-    default = f"{reverse('circulation:item')}?barcode={barcode}"
+            return safe_next(request, f"{reverse('circulation:item')}?{urlencode({'barcode': barcode})}")
+    default = f"{reverse('circulation:item')}?{urlencode({'barcode': barcode})}"
     if not barcode:
         messages.error(request, _("Scan or type the barcode of a copy."))
         return safe_next(request, default)
