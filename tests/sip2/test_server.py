@@ -76,3 +76,36 @@ def test_two_kiosks_of_different_libraries(network, fast_hashing, client_factory
     status = client.send("9900802.00")
     assert fields(status, 36)["AO"] == ["NB-YM"]
     assert "Yên Mô" in fields(status, 36)["AM"][0]  # sent in Windows-1258, read back as such
+
+
+def test_thuvien_sip2_command_serves(kiosk):
+    """``thuvien sip2 --port 0`` listens, answers a kiosk, and stops cleanly."""
+    import threading
+    import time
+    from io import StringIO
+
+    from thuvien.interop.sip2.management.commands.sip2 import Command
+
+    from .conftest import RawClient
+
+    from django.core.management import call_command
+
+    command = Command(stdout=StringIO(), stderr=StringIO())
+    thread = threading.Thread(target=call_command, args=(command, "--host", "127.0.0.1", "--port", "0"),
+                              daemon=True)
+    thread.start()
+    for _ in range(100):
+        if getattr(command, "server", None) is not None:
+            break
+        time.sleep(0.05)
+    assert "listening on 127.0.0.1:" in command.stdout.getvalue()
+    client = RawClient(command.server.port)
+    try:
+        assert client.login().startswith("941")
+        assert client.send("9900802.00").startswith("98YYYY")
+    finally:
+        client.close()
+        command.server.shutdown()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert "SIP2 server stopped" in command.stdout.getvalue()

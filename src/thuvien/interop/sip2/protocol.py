@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from thuvien.interop.sip2 import adapter, codec
 from thuvien.interop.sip2.codec import count, sip_datetime, yes_no
@@ -47,6 +48,18 @@ CIRCULATION_STATUS = {
     "lost": "12",
     "damaged": "01",
     "withdrawn": "01",
+}
+# What the kiosk shows about a copy's status (item information, AF).
+STATUS_TEXT = {
+    "available": gettext_lazy("On the shelf: you can borrow it."),
+    "on_loan": gettext_lazy("On loan."),
+    "on_hold_shelf": gettext_lazy("Kept for a reader who reserved it."),
+    "in_transit": gettext_lazy("In transit between libraries."),
+    "in_processing": gettext_lazy("Being processed by the library."),
+    "not_for_loan": gettext_lazy("Reading room only."),
+    "lost": gettext_lazy("Reported lost."),
+    "damaged": gettext_lazy("Damaged: please give it to a librarian."),
+    "withdrawn": gettext_lazy("Withdrawn from the collection."),
 }
 # SIP2 media types: 000 other, 001 book, 002 magazine, 004 audio tape, 005 video tape, 006 CD/CD-ROM.
 MEDIA_BY_MATERIAL = {"serial": "002", "video": "005", "sound": "004", "music": "006", "computer": "006"}
@@ -232,16 +245,14 @@ class Session:
 
     def _patron_fields(self, summary, card, valid_password, show_private):
         reader = summary.reader if summary else None
-        fields = [
+        return [
             ("AO", self.institution),
             ("AA", card),
             ("AE", reader.name if reader and show_private else ""),
-        ]
-        return fields, [
             ("BL", yes_no(reader is not None)),
             ("CQ", yes_no(valid_password)),
-            ("BH", CURRENCY if summary else None),
-            ("BV", _amount(summary.fines_owed) if summary else None),
+            ("BH", CURRENCY if show_private else None),
+            ("BV", _amount(summary.fines_owed) if show_private else None),
         ]
 
     def _patron_messages(self, summary):
@@ -249,15 +260,25 @@ class Session:
             return [("AF", _error("unknown_reader"))]
         return [("AF", error.message) for error in summary.blocks]
 
+    def _may_see(self, summary, given, valid):
+        """Whether the kiosk may show this reader's details: the right password, or none
+        asked for (the card was scanned) where the kiosk does not require one."""
+        if summary is None:
+            return False
+        return valid or (not given and not self.account.patron_password_required)
+
     def patron_status(self, message, *, code="24", note=None):
         card = message.get("AA")
         summary = adapter.patron(card)
         given, valid = self._password_state(message, card) if summary else (False, False)
-        show_private = summary is not None and (valid or not given)
-        head, tail = self._patron_fields(summary, card, valid, show_private)
-        fields = head + tail
-        fields += [("AF", note)] if note else self._patron_messages(summary) if show_private or summary is None else [
-            ("AF", _("Wrong card number or password."))]
+        show_private = self._may_see(summary, given, valid)
+        fields = self._patron_fields(summary, card, valid, show_private)
+        if note:
+            fields.append(("AF", note))
+        elif summary is None or show_private:
+            fields += self._patron_messages(summary)
+        else:
+            fields.append(("AF", _("Wrong card number or password.") if given else _("Please type your password.")))
         fixed = [self.patron_status_flags(summary), self._language(message), sip_datetime()]
         return self._build(message, code, fixed, fields)
 
@@ -271,16 +292,14 @@ class Session:
         card = message.get("AA")
         summary = adapter.patron(card)
         given, valid = self._password_state(message, card) if summary else (False, False)
-        show_private = summary is not None and (valid or not given) and not (
-            self.account.patron_password_required and not valid)
+        show_private = self._may_see(summary, given, valid)
         lists = _ItemLists(summary if show_private else None, message)
         fixed = [
             self.patron_status_flags(summary), self._language(message), sip_datetime(),
             count(len(lists.holds)), count(len(lists.overdue)), count(len(lists.charged)),
             count(len(lists.fines)), count(0), count(len(lists.unavailable)),
         ]
-        head, tail = self._patron_fields(summary, card, valid, show_private)
-        fields = head + tail
+        fields = self._patron_fields(summary, card, valid, show_private)
         reader = summary.reader if summary else None
         if show_private:
             fields += lists.selected()
@@ -404,7 +423,11 @@ class Session:
         elif not ok:
             fields.append(("CV", "00"))
         if result is not None:
-            fields.append(("AF", result.message or _("Returned. Thank you.")))
+            # The services' routing note names the reader waiting; the kiosk's screen says less.
+            fields.append(("AF", _("Returned. Thank you.")))
+            if action in ("hold", "transit"):
+                fields.append(("AF", _("Please leave this copy at the desk: it is going to another reader "
+                                       "or library.")))
             if result.fine:
                 fields.append(("AF", _("Fine charged: %(amount)s đồng.") % {"amount": _amount(result.fine)}))
         else:
@@ -506,7 +529,7 @@ class Session:
             ("CK", _media_type(item)),
             ("AQ", item.library.code),
             ("AP", (item.location.code if item.location_id else item.library.code)),
-            ("AF", str(item.get_status_display())),
+            ("AF", str(STATUS_TEXT.get(item.status, item.get_status_display()))),
         ]
         return self._build(message, "18", fixed, fields)
 
