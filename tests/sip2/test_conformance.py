@@ -94,6 +94,10 @@ def test_response_fields(library, client_factory, fields):
     charged = client.send("6300020260101    084237  Y       AONB-KS|AA999999|BP1|BQ5|")
     assert charged[37:61] == "0000" "0000" "0001" "0000" "0000" "0000", charged
     assert fields(charged, 61)["AU"] == ["660"]
+    # Scanned again by the same reader, with the kiosk's renewal policy Y: a renewal.
+    again = client.send("11YN20260101    084237                  AONB-KS|AA999999|AB660|AC|")
+    assert again.startswith("121YNY"), again
+    assert client.send("11NN20260101    084237                  AONB-KS|AA999999|AB660|AC|").startswith("120")
 
     item = client.send("1720260101    084237AONB-KS|AB660|")
     assert item.startswith("1804"), item  # charged

@@ -305,7 +305,7 @@ class Session:
             fields += lists.selected()
             fields += [("BD", reader.address or None), ("BE", reader.email or None), ("BF", reader.phone or None)]
             if reader.expires_on:
-                fields.append(("PE", codec.sip_date_only(reader.expires_on)))  # card expiry (extension)
+                fields.append(("PA", reader.expires_on.strftime("%Y%m%d")))  # card expiry (Koha's extension)
             fields += self._patron_messages(summary)
         elif summary is not None:
             fields.append(("AF", _("Wrong card number or password.") if given else _("Please type your password.")))
@@ -570,12 +570,20 @@ class Session:
 
     @staticmethod
     def _hold_record(barcode, title_id):
+        """The record a hold is for: that of the copy scanned, or a record id sent as AJ.
+        Restricted and withdrawn records cannot be reserved at a kiosk."""
+        from thuvien.catalog.models import BibRecord
+
         if barcode:
             summary = adapter.item(barcode)
-            return summary.record.pk if summary else None
-        if title_id and title_id.isdigit():
-            return int(title_id)
-        return None
+            record = summary.record if summary else None
+        elif title_id and title_id.strip().isdigit():
+            record = BibRecord.objects.filter(pk=int(title_id)).first()
+        else:
+            record = None
+        if record is None or record.is_deleted or record.visibility != "public":
+            return None
+        return record.pk
 
     def _hold_response(self, message, ok, *, hold=None, text=None):
         available = bool(hold and ok and hold.status == "ready")
