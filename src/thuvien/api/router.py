@@ -16,3 +16,4 @@ from thuvien.api import search  # noqa: E402,F401  (registers the search routes)
 from thuvien.digital.api import router as digital_router  # noqa: E402
 
 api.add_router("/v1/digital", digital_router)
+api.add_router("/v1/circulation", "thuvien.circulation.api.router")

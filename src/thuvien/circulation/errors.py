@@ -34,6 +34,7 @@ ERRORS = {
     "invalid_amount": (_("The amount must be a positive whole number of đồng."), False),
     "invalid_data": (_("Some of the data is missing or not valid."), False),
     "card_number_taken": (_("This card number is already in use."), False),
+    "invalid_credentials": (_("The card number or the password is wrong."), False),
     "not_permitted": (_("You are not allowed to do this here."), False),
 }
 

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ __all__ = [
     "authenticate_reader", "resolve_rule", "due_date_for", "register_reader", "self_register",
     "approve_reader", "update_reader", "erase_reader", "set_keep_history", "record_consent",
     "set_password", "pull_list", "hold_shelf", "expire_holds", "receive_transfer", "in_transit",
+    "upsert_reader", "postal_fee", "request_copy", "request_postal", "set_request_state", "fines_owed",
 ]
 
 CHANNELS = {"desk", "api", "sip2", "opac", "system"}
@@ -66,23 +67,38 @@ class _DefaultRule:
 DEFAULT_RULE = _DefaultRule()
 
 
+RULE_FIELDS = [f.attname for f in LoanRule._meta.concrete_fields]
+
+
 def resolve_rule(library, category, item_type=""):
     """The most specific rule for library × category × item type: a library's own rule
     beats the network's, then a rule naming the item type beats one that does not, then
     one naming the category; the network default applies where nothing more specific does."""
     library_id = getattr(library, "pk", library)
     category_id = getattr(category, "pk", category)
-    rules = LoanRule.objects.filter(
-        Q(library_id=library_id) | Q(library__isnull=True),
-        Q(category_id=category_id) | Q(category__isnull=True),
-        Q(item_type=item_type or "") | Q(item_type=""),
-    )
+    # Plain SQL: this runs on every checkout and checkin.
+    columns = ", ".join(connection.ops.quote_name(name) for name in RULE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {LoanRule._meta.db_table} "
+            "WHERE (library_id = %s OR library_id IS NULL) AND (category_id = %s OR category_id IS NULL) "
+            "AND (item_type = %s OR item_type = '')",
+            [library_id, category_id, item_type or ""],
+        )
+        rows = cursor.fetchall()
     best, best_score = None, -1
-    for rule in rules:
-        score = (4 if rule.library_id else 0) + (2 if rule.item_type else 0) + (1 if rule.category_id else 0)
+    for row in rows:
+        values = dict(zip(RULE_FIELDS, row))
+        score = ((4 if values["library_id"] else 0) + (2 if values["item_type"] else 0)
+                 + (1 if values["category_id"] else 0))
         if score > best_score:
-            best, best_score = rule, score
-    return best or DEFAULT_RULE
+            best, best_score = values, score
+    if best is None:
+        return DEFAULT_RULE
+    rule = LoanRule(**best)
+    for name in ("fine_per_day", "max_fines", "lost_fee"):
+        setattr(rule, name, Decimal(str(getattr(rule, name))))
+    return rule
 
 
 # --------------------------------------------------------------------------- calendars
@@ -90,10 +106,16 @@ def resolve_rule(library, category, item_type=""):
 def _closed_checker(library, start, end):
     """A function telling whether a date in [start, end] is a closed day of ``library``."""
     library_id = getattr(library, "pk", library)
-    calendar = Calendar.objects.filter(library_id=library_id).first()
-    weekdays = calendar.open_weekdays if calendar else "0123456"
-    closed = set(ClosedDay.objects.filter(Q(library_id=library_id) | Q(library__isnull=True),
-                                          date__gte=start, date__lte=end).values_list("date", flat=True))
+    with connection.cursor() as cursor:  # one round trip: the weekdays and the closed days
+        cursor.execute(
+            f"SELECT c.open_weekdays, d.date FROM (SELECT 1 AS one) x "
+            f"LEFT JOIN {Calendar._meta.db_table} c ON c.library_id = %s "
+            f"LEFT JOIN {ClosedDay._meta.db_table} d ON (d.library_id = %s OR d.library_id IS NULL) "
+            "AND d.date >= %s AND d.date <= %s", [library_id, library_id, start, end])
+        rows = cursor.fetchall()
+    closed = {value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+              for _w, value in rows if value is not None}
+    weekdays = rows[0][0] if rows and rows[0][0] is not None else "0123456"
     if not weekdays:
         return lambda day: False  # a library with no opening day: never push dates
     return lambda day: day in closed or str(day.weekday()) not in weekdays
@@ -166,42 +188,87 @@ def _authorise_any(actor, reader):
     raise CirculationError("not_permitted")
 
 
+MAX_PK = 2**63 - 1
+
+
+def _safe_text(value):
+    """Text from outside, in NFC; ``None`` if it cannot be stored (NUL, lone surrogates)."""
+    text = str(value if value is not None else "")
+    if "\x00" in text:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return nfc(text)
+
+
 def _clean_key(value):
-    return nfc(str(value or "")).strip()
+    text = _safe_text(value)
+    return "" if text is None or len(text) > 64 else text.strip()
+
+
+def _text(value, limit):
+    text = _safe_text(value)
+    if text is None:
+        raise CirculationError("invalid_data")
+    return text.strip()[:limit]
+
+
+def _pk(value, code):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise CirculationError(code) from None
+    if not 0 < number <= MAX_PK:
+        raise CirculationError(code)
+    return number
 
 
 def _get_reader(card_number, lock=False):
     card = _clean_key(card_number)
     if not card:
         raise CirculationError("unknown_reader")
-    qs = Reader.objects.select_related("category", "home_library", "user")
     if lock:
-        qs = qs.select_for_update(no_key=True, of=("self",))
-    try:
-        reader = qs.get(card_number=card)
-    except Reader.DoesNotExist:
-        raise CirculationError("unknown_reader") from None
+        reader = _raw_locked(Reader, "card_number", card)
+        if reader is None:
+            raise CirculationError("unknown_reader")
+    else:
+        try:
+            reader = Reader.objects.select_related("category", "home_library", "user").get(card_number=card)
+        except Reader.DoesNotExist:
+            raise CirculationError("unknown_reader") from None
     if reader.status == ReaderStatus.ERASED:
         raise CirculationError("unknown_reader")
     return reader
+
+
+def _raw_locked(model, column, value):
+    """The row of ``model`` whose unique ``column`` is ``value``, locked until the end of
+    the transaction (PostgreSQL: FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE already holds
+    the write lock). Plain SQL: this is the hot path of every loan operation."""
+    suffix = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
+    rows = list(model.objects.raw(f"SELECT * FROM {model._meta.db_table} WHERE {column} = %s{suffix}", [value]))
+    return rows[0] if rows else None
 
 
 def _get_item(barcode, lock=True):
     code = _clean_key(barcode)
     if not code:
         raise CirculationError("unknown_item")
-    qs = Item.objects.select_related("record", "library")
     if lock:
-        qs = qs.select_for_update(no_key=True, of=("self",))
+        item = _raw_locked(Item, "barcode", code)
+        if item is None:
+            raise CirculationError("unknown_item")
+        return item
     try:
-        return qs.get(barcode=code)
+        return Item.objects.select_related("library", "record").get(barcode=code)
     except Item.DoesNotExist:
         raise CirculationError("unknown_item") from None
 
 
 def _open_loan(item, lock=True):
-    qs = Loan.objects.filter(item=item, returned_at__isnull=True).select_related("reader", "reader__category",
-                                                                                  "reader__user", "library")
+    qs = Loan.objects.filter(item=item, returned_at__isnull=True).select_related("reader")
     if lock:
         qs = qs.select_for_update(no_key=True, of=("self",))
     return qs.first()
@@ -251,7 +318,9 @@ def _set_item_status(item, status):
     old = item.status
     if old == status:
         return
-    Item.objects.filter(pk=item.pk).update(status=status, updated_at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Item._meta.db_table} SET status = %s, updated_at = %s WHERE id = %s",
+                       [status, connection.ops.adapt_datetimefield_value(timezone.now()), item.pk])
     item.status = status
     _availability_changed(item, old)
 
@@ -267,16 +336,16 @@ def _notify(task_name, *args):
 
 @transaction.atomic
 def _checkout(actor, card_number, barcode, library, channel, override):
-    now = timezone.now()
     reader = _get_reader(card_number, lock=True)
     item = _get_item(barcode)
+    now = timezone.now()  # after the locks: loans of one copy never overlap in time
     self_service = _is_self(actor, reader) and not _can_circulate(actor, library)
     if not self_service and not _can_circulate(actor, library):
         raise CirculationError("not_permitted")
     may_override = actor is None or (not self_service and _can_circulate(actor, library))
 
     problems = _reader_state_errors(reader, timezone.localdate(now))
-    if item.status == ItemStatus.ON_LOAN or _open_loan(item, lock=False) is not None:
+    if item.status == ItemStatus.ON_LOAN:  # an inconsistent status is caught by the unique index
         raise CirculationError("already_on_loan")
     if item.status == ItemStatus.WITHDRAWN:
         raise CirculationError("item_withdrawn")
@@ -289,23 +358,38 @@ def _checkout(actor, card_number, barcode, library, channel, override):
         problems.append(CirculationError("item_in_transit"))
 
     # Holds: this reader's own hold is filled by the loan; a copy kept for someone else is a block.
-    holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
-        Q(item=item) | Q(reader=reader, record_id=item.record_id), status__in=ACTIVE_HOLD_STATUSES))
+    # One round trip: open loans, fines owed, and whether a hold is involved at all.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {Loan._meta.db_table} WHERE reader_id = %s AND returned_at IS NULL), "
+            f"(SELECT COALESCE(SUM(amount), 0) FROM {LedgerEntry._meta.db_table} WHERE reader_id = %s), "
+            f"(SELECT COUNT(*) FROM {Hold._meta.db_table} WHERE (item_id = %s OR (reader_id = %s AND record_id = %s)) "
+            "AND status IN ('waiting', 'in_transit', 'ready'))",
+            [reader.pk, reader.pk, item.pk, reader.pk, item.record_id])
+        open_loans, owed, hold_count = cursor.fetchone()
+    open_loans, owed = int(open_loans), Decimal(str(owed or 0))
+    holds = []
+    if hold_count:
+        holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
+            Q(item=item) | Q(reader=reader, record_id=item.record_id), status__in=ACTIVE_HOLD_STATUSES))
     own = [h for h in holds if h.reader_id == reader.pk]
     others = [h for h in holds if h.reader_id != reader.pk and h.item_id == item.pk]
     if others and item.status in (ItemStatus.ON_HOLD_SHELF, ItemStatus.IN_TRANSIT):
         problems.append(CirculationError("item_on_hold"))
 
-    if Loan.objects.filter(reader=reader, returned_at__isnull=True).count() >= rule.max_loans:
+    if open_loans >= rule.max_loans:
         problems.append(CirculationError("loan_limit"))
-    if fines_owed(reader) > rule.max_fines:
+    if owed > rule.max_fines:
         problems.append(CirculationError("fines_over_limit"))
     _settle(problems, override, may_override, actor, reader, item, "checkout", channel)
 
     before = item.status
     # The conditional update is the lock on SQLite and a second guard everywhere.
-    if not Item.objects.filter(pk=item.pk, status=before).update(status=ItemStatus.ON_LOAN, updated_at=now):
-        raise CirculationError("already_on_loan")
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Item._meta.db_table} SET status = %s, updated_at = %s WHERE id = %s AND status = %s",
+                       [ItemStatus.ON_LOAN, connection.ops.adapt_datetimefield_value(now), item.pk, before])
+        if cursor.rowcount != 1:
+            raise CirculationError("already_on_loan")
     item.status = ItemStatus.ON_LOAN
     due = due_date_for(library, rule.loan_days, timezone.localdate(now))
     loan = Loan.objects.create(
@@ -319,7 +403,8 @@ def _checkout(actor, card_number, barcode, library, channel, override):
     for hold in others:  # overridden: the copy goes to this reader; the hold waits for another copy
         hold.status, hold.item, hold.ready_at, hold.expires_at = HoldStatus.WAITING, None, None, None
         hold.save(update_fields=["status", "item", "ready_at", "expires_at"])
-    Transfer.objects.filter(item=item, received_at__isnull=True).update(received_at=now)
+    if before == ItemStatus.IN_TRANSIT:
+        Transfer.objects.filter(item=item, received_at__isnull=True).update(received_at=now)
     _availability_changed(item, before)
     return loan
 
@@ -351,6 +436,12 @@ class CheckinResult:
 
 def _next_hold_for(item, lock=True):
     """The oldest waiting hold this copy can fill (first come, first served)."""
+    with connection.cursor() as cursor:  # a cheap probe first: most copies have no hold
+        cursor.execute(
+            f"SELECT id FROM {Hold._meta.db_table} WHERE record_id = %s AND status = 'waiting' "
+            "AND (library_id IS NULL OR library_id = %s) LIMIT 1", [item.record_id, item.library_id])
+        if cursor.fetchone() is None:
+            return None
     qs = Hold.objects.filter(record_id=item.record_id, status=HoldStatus.WAITING).filter(
         Q(library__isnull=True) | Q(library_id=item.library_id)
     ).select_related("reader", "pickup_library").order_by("placed_at", "id")
@@ -392,8 +483,8 @@ def _route(item, library, now, hold=None):
 
 @transaction.atomic
 def _checkin(actor, barcode, library, channel):
-    now = timezone.now()
     item = _get_item(barcode)
+    now = timezone.now()
     if actor is not None and not _can_circulate(actor, library):
         raise CirculationError("not_permitted")
     loan = _open_loan(item)
@@ -416,8 +507,10 @@ def _checkin(actor, barcode, library, channel):
         if loan.item_status_before == ItemStatus.NOT_FOR_LOAN:
             restore = ItemStatus.NOT_FOR_LOAN
     # A copy arriving from another library closes its transfer.
-    arriving = list(Transfer.objects.select_for_update(no_key=True, of=("self",)).filter(
-        item=item, received_at__isnull=True).select_related("hold"))
+    arriving = []
+    if item.status == ItemStatus.IN_TRANSIT:
+        arriving = list(Transfer.objects.select_for_update(no_key=True, of=("self",)).filter(
+            item=item, received_at__isnull=True).select_related("hold"))
     hold = None
     for transfer in arriving:
         transfer.received_at = now
@@ -547,8 +640,8 @@ def place_hold(actor, card_number, record_id, pickup_library, library=None, chan
     if problems:
         raise problems[0]
     try:
-        record = BibRecord.objects.get(pk=int(record_id), is_deleted=False)
-    except (BibRecord.DoesNotExist, TypeError, ValueError):
+        record = BibRecord.objects.get(pk=_pk(record_id, "unknown_record"), is_deleted=False)
+    except BibRecord.DoesNotExist:
         raise CirculationError("unknown_record") from None
     if record.visibility != "public" and not (actor is None or permissions.is_staff_member(actor)):
         raise CirculationError("unknown_record")
@@ -578,8 +671,8 @@ def cancel_hold(actor, hold_id):
     now = timezone.now()
     try:
         hold = Hold.objects.select_for_update(no_key=True, of=("self",)).select_related(
-            "reader", "pickup_library").get(pk=int(hold_id))
-    except (Hold.DoesNotExist, TypeError, ValueError):
+            "reader", "pickup_library").get(pk=_pk(hold_id, "unknown_hold"))
+    except Hold.DoesNotExist:
         raise CirculationError("unknown_hold") from None
     if actor is not None and not _is_self(actor, hold.reader):
         if not _can_circulate(actor, hold.pickup_library_id, hold.library_id):
@@ -737,7 +830,7 @@ def pay(actor, card_number, amount, note=""):
             and not permissions.has_capability(actor, permissions.CIRCULATE):
         raise CirculationError("not_permitted")
     return LedgerEntry.objects.create(reader=reader, kind=LedgerKind.PAYMENT, amount=-amount, actor=actor,
-                                      note=note[:255])
+                                      note=_text(note, 255))
 
 
 @transaction.atomic
@@ -747,7 +840,7 @@ def waive(actor, card_number, amount, note=""):
     if actor is not None and not _can_circulate(actor, reader.home_library_id):
         raise CirculationError("not_permitted")
     return LedgerEntry.objects.create(reader=reader, kind=LedgerKind.WAIVER, amount=-amount, actor=actor,
-                                      note=note[:255])
+                                      note=_text(note, 255))
 
 
 @transaction.atomic
@@ -803,7 +896,7 @@ def block_reader(actor, card_number, reason, channel="desk"):
     if actor is not None and not permissions.has_capability(actor, permissions.CIRCULATE):
         raise CirculationError("not_permitted")
     reader.status = ReaderStatus.BLOCKED
-    reader.block_reason = nfc(str(reason or ""))[:255]
+    reader.block_reason = _text(reason, 255)
     reader.save(update_fields=["status", "block_reason", "updated_at"])
     return reader
 
@@ -822,6 +915,9 @@ def unblock_reader(actor, card_number):
 def authenticate_reader(card_number, password):
     """The reader if the card number and password match (and the reader may log in)."""
     card = _clean_key(card_number)
+    password = _safe_text(password)
+    if not card or password is None:
+        return None
     reader = Reader.objects.select_related("user", "category", "home_library").filter(card_number=card).first()
     if reader is None or reader.user is None or reader.status == ReaderStatus.ERASED \
             or not reader.user.is_active:
@@ -844,7 +940,7 @@ def _apply_fields(reader, values):
         if name in values and values[name] is not None:
             value = values[name]
             if isinstance(value, str):
-                value = nfc(value).strip()
+                value = _text(value, 255)
             setattr(reader, name, value)
     if "category" in values and values["category"] is not None:
         category = values["category"]
@@ -1004,3 +1100,113 @@ def erase_reader(actor, card_number):
 
 def check_password_of(reader, password):  # pragma: no cover - convenience for doors
     return reader.user is not None and check_password(password, reader.user.password)
+
+
+@transaction.atomic
+def upsert_reader(actor, library, card_number, **values):
+    """Create the reader, or update the one with this card number (patron import).
+    Returns (reader, created). ``values``: name, category (code or row), birth_date, email,
+    phone, address, expires_on, password."""
+    card = _clean_key(card_number)
+    password = values.pop("password", None)
+    existing = Reader.objects.select_for_update(no_key=True, of=("self",)).filter(card_number=card).first()
+    if existing is None:
+        name = values.pop("name", "")
+        category = values.pop("category", None)
+        if category is None:
+            raise CirculationError("invalid_data", detail=_("Unknown reader category."))
+        return register_reader(actor, library, card, name, category, password=password, **values), True
+    if existing.status == ReaderStatus.ERASED:
+        raise CirculationError("card_number_taken")
+    if actor is not None and not _can_circulate(actor, existing.home_library_id, library):
+        raise CirculationError("not_permitted")
+    _apply_fields(existing, values)
+    existing.save()
+    if password:
+        set_password(existing, password)
+    return existing, False
+
+
+# --------------------------------------------------------------------------- remote copies and post
+
+def postal_fee(library=None):
+    """The fee shown for postal delivery (đồng): ``CIRCULATION_POSTAL_FEE`` or 30 000."""
+    from django.conf import settings
+
+    return Decimal(getattr(settings, "CIRCULATION_POSTAL_FEE", 30000))
+
+
+def _reader_request_record(actor, card_number, record_id):
+    reader = _get_reader(card_number)
+    _authorise_any(actor, reader)
+    problems = [p for p in _reader_state_errors(reader) if p.code != "card_expired"]
+    if problems:
+        raise problems[0]
+    try:
+        record = BibRecord.objects.get(pk=_pk(record_id, "unknown_record"), is_deleted=False)
+    except BibRecord.DoesNotExist:
+        raise CirculationError("unknown_record") from None
+    if record.visibility != "public" and not (actor is None or permissions.is_staff_member(actor)):
+        raise CirculationError("unknown_record")
+    return reader, record
+
+
+@transaction.atomic
+def request_copy(actor, card_number, record_id, pages, note="", library=None):
+    """A reader asks for a remote copy (sao chụp từ xa) of some pages, delivered as a file."""
+    from thuvien.circulation.models import CopyRequest
+
+    reader, record = _reader_request_record(actor, card_number, record_id)
+    pages = _text(pages, 1000)
+    if not pages or len(pages) > 200:
+        raise CirculationError("invalid_data", detail=_("Say which pages you need."))
+    library = library or (record.items.order_by("id").first().library if record.items.exists() else None)
+    return CopyRequest.objects.create(reader=reader, record=record, pages=pages, note=_text(note, 2000),
+                                      library=library)
+
+
+@transaction.atomic
+def request_postal(actor, card_number, record_id, address, library=None):
+    """A reader asks for postal delivery (bưu chính) to ``address``; the fee is fixed now."""
+    from thuvien.circulation.models import PostalRequest
+
+    reader, record = _reader_request_record(actor, card_number, record_id)
+    address = _text(address, 1000)
+    if not address or len(address) > 255:
+        raise CirculationError("invalid_data", detail=_("The address is required."))
+    library = library or reader.home_library
+    return PostalRequest.objects.create(reader=reader, record=record, address=address,
+                                        fee=postal_fee(library), library=library)
+
+
+REQUEST_TRANSITIONS = {
+    "requested": {"in_progress", "done", "refused", "cancelled"},
+    "in_progress": {"done", "refused", "cancelled"},
+}
+
+
+@transaction.atomic
+def set_request_state(actor, kind, request_id, state, file=None):
+    """Staff move a remote-copy (``kind="copy"``) or postal (``"postal"``) request on;
+    the reader may only cancel their own. ``file`` (a Django File) delivers a copy."""
+    from thuvien.circulation.models import CopyRequest, PostalRequest
+
+    model = {"copy": CopyRequest, "postal": PostalRequest}.get(kind)
+    if model is None:
+        raise CirculationError("invalid_data")
+    try:
+        request = model.objects.select_for_update(no_key=True, of=("self",)).select_related("reader").get(
+            pk=_pk(request_id, "invalid_data"))
+    except model.DoesNotExist:
+        raise CirculationError("invalid_data") from None
+    own = _is_self(actor, request.reader)
+    if actor is not None and not (own and state == "cancelled") and not _can_circulate(
+            actor, request.library_id, request.reader.home_library_id if request.reader else None):
+        raise CirculationError("not_permitted")
+    if state not in REQUEST_TRANSITIONS.get(request.state, set()):
+        raise CirculationError("invalid_data", detail=_("This request cannot be changed any more."))
+    request.state = state
+    if file is not None and kind == "copy":
+        request.file.save(getattr(file, "name", "copy.pdf").rsplit("/", 1)[-1], file, save=False)
+    request.save()
+    return request
