@@ -164,3 +164,14 @@ def test_fuzzed_messages_never_crash(library, client_factory, caplog):
         assert codec.verify_checksum(body, response) if "AZ" in response else True
     assert client.send("9900802.00").startswith("98YYYY")
     assert not [r for r in caplog.records if r.levelname == "ERROR"]  # no handler failed on any of them
+
+
+def test_idle_kiosks_are_dropped(kiosk, client_factory, sip2_server, monkeypatch):
+    from thuvien.interop.sip2 import server
+
+    monkeypatch.setattr(server, "DB_IDLE_SECONDS", 0.2)
+    sip2_server.idle_timeout = 0.5
+    client = client_factory()
+    assert client.login().startswith("941")
+    client.sock.settimeout(5)
+    assert client.sock.recv(100) == b""  # the server hung up on the silent kiosk

@@ -15,7 +15,8 @@ from thuvien.interop.sip2.protocol import Session
 
 log = logging.getLogger("thuvien.sip2")
 
-MAX_LINE = 64 * 1024  # a SIP2 message is a few hundred bytes; anything longer is garbage
+MAX_LINE = 64 * 1024
+DB_IDLE_SECONDS = 60  # a SIP2 message is a few hundred bytes; anything longer is garbage
 _LINE_END = re.compile(rb"[\r\n]")
 
 
@@ -31,13 +32,24 @@ class Sip2Handler(socketserver.BaseRequestHandler):
             log.warning("sip2 %s: refused, %d connections already open", self.peer, server.max_connections)
             return
         sock = self.request
-        sock.settimeout(server.idle_timeout)
+        # Wake up at least once a minute: a kiosk that is quiet gives its database
+        # connection back (so 200 idle kiosks hold none) and is dropped after idle_timeout.
+        sock.settimeout(min(server.idle_timeout, DB_IDLE_SECONDS))
+        idle = 0.0
         session = Session(peer=self.peer)
         buffer = b""
         discarding = False  # inside an overlong line, already answered with 96
         try:
             while not session.closing:
-                chunk = sock.recv(4096)
+                try:
+                    chunk = sock.recv(4096)
+                except (TimeoutError, socket.timeout):
+                    connections.close_all()
+                    idle += sock.gettimeout()
+                    if idle >= server.idle_timeout:
+                        raise
+                    continue
+                idle = 0.0
                 if not chunk:
                     break
                 buffer += chunk
