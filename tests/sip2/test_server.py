@@ -14,7 +14,7 @@ def test_login_then_status(kiosk, client_factory, fields):
     assert client.login("ks-kiosk-1", "wrong") .startswith("940AY0AZ")
     assert client.login().startswith("941AY1AZ")
     response = client.send("9900802.00")
-    assert re.match(rf"^98YYYYNN030003{DATE}2\.00AO", response), response
+    assert re.match(rf"^98YYYYNN100003{DATE}2\.00AO", response), response
     parsed = fields(response, 36)
     assert parsed["AO"] == ["NB-KS"]
     assert parsed["BX"] == ["YYYYYYYYYNYNNYYY"]

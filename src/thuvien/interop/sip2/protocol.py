@@ -192,7 +192,7 @@ class Session:
             yes_no(online),  # ACS renewal policy
             "N",  # status update ok
             "N",  # off-line ok
-            "030",  # timeout period (tenths of a second are not used: 3 s)
+            "100",  # timeout period, in tenths of a second: 10 s
             "003",  # retries allowed
             sip_datetime(),
             PROTOCOL_VERSION,
@@ -224,6 +224,13 @@ class Session:
     def _patron_refusal(self, message, card, summary):
         """Why this request may not act for the reader (text), or ``None``."""
         if summary is None:
+            return _error("unknown_reader")
+        return self._password_refusal(message, card)
+
+    def _password_refusal(self, message, card):
+        """Why the reader's password (AD) does not let this request go on, or ``None``.
+        Whether the card exists, and may borrow, is the services' to say."""
+        if not card:
             return _error("unknown_reader")
         given, valid = self._password_state(message, card)
         if given and not valid:
@@ -345,8 +352,7 @@ class Session:
 
     def checkout(self, message):
         card, barcode = message.get("AA"), message.get("AB")
-        summary = adapter.patron(card)
-        refusal = self._patron_refusal(message, card, summary)
+        refusal = self._password_refusal(message, card)
         if refusal:
             return self._checkout_response(message, False, text=refusal)
         try:
@@ -443,8 +449,7 @@ class Session:
 
     def renew(self, message):
         card, barcode = message.get("AA"), message.get("AB")
-        summary = adapter.patron(card)
-        refusal = self._patron_refusal(message, card, summary)
+        refusal = self._password_refusal(message, card)
         if refusal is None and not barcode:
             refusal = _("Please scan the copy's barcode.")
         if refusal is None:
@@ -480,8 +485,7 @@ class Session:
 
     def renew_all(self, message):
         card = message.get("AA")
-        summary = adapter.patron(card)
-        refusal = self._patron_refusal(message, card, summary)
+        refusal = self._password_refusal(message, card)
         if refusal:
             return self._renew_all_response(message, False, text=refusal)
         try:

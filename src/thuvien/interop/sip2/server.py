@@ -32,6 +32,10 @@ class Sip2Handler(socketserver.BaseRequestHandler):
             log.warning("sip2 %s: refused, %d connections already open", self.peer, server.max_connections)
             return
         sock = self.request
+        try:  # one small answer per request: send it now, not after the kiosk's delayed ACK
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         # Wake up at least once a minute: a kiosk that is quiet gives its database
         # connection back (so 200 idle kiosks hold none) and is dropped after idle_timeout.
         sock.settimeout(min(server.idle_timeout, DB_IDLE_SECONDS))
