@@ -1,6 +1,7 @@
 """The SIP2 server: login, SC status, refusals before login, damaged and garbled lines."""
 
 import re
+import unicodedata
 
 import pytest
 
@@ -70,12 +71,14 @@ def test_damaged_and_garbled_lines_never_crash(kiosk, client_factory):
 def test_two_kiosks_of_different_libraries(network, fast_hashing, client_factory, fields):
     from thuvien.interop.sip2.accounts import add_account
 
-    add_account(None, "ym-1", "NB-YM", "yenmo-secret", encoding="cp1258")
+    add_account(None, "ym-1", "NB-YM", "mật-khẩu-yên-mô", encoding="cp1258")
     client = client_factory(encoding="cp1258")
-    assert client.send("9300CNym-1|COyenmo-secret|").startswith("941")
+    assert client.send("9300CNym-1|COsai-mật-khẩu|").startswith("940")
+    assert client.send("9300CNym-1|COmật-khẩu-yên-mô|").startswith("941")  # a Vietnamese password, in cp1258
     status = client.send("9900802.00")
     assert fields(status, 36)["AO"] == ["NB-YM"]
-    assert "Yên Mô" in fields(status, 36)["AM"][0]  # sent in Windows-1258, read back as such
+    assert "Yên Mô" in unicodedata.normalize("NFC", fields(status, 36)["AM"][0])  # sent in Windows-1258
+    assert "Y\u00ean M\u00f4".encode("cp1258") in client.last_bytes
 
 
 def test_thuvien_sip2_command_serves(kiosk):

@@ -17,6 +17,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from thuvien.core.vietnamese import nfc
 from thuvien.interop.sip2 import adapter, codec
 from thuvien.interop.sip2.codec import count, sip_datetime, yes_no
 
@@ -103,7 +104,14 @@ class Session:
         if not line.strip():
             return None
         try:
-            message = codec.decode(line, self.encoding)
+            try:
+                message = codec.decode(line, self.encoding)
+            except codec.MessageError:
+                if not line.startswith(b"93"):
+                    raise
+                # A login from a kiosk whose encoding we learn from its account: read the
+                # login (ASCII) byte for byte; the password is decoded again in login().
+                message = codec.decode(line, "latin-1")
         except codec.MessageError as error:
             self.bad_messages += 1
             if self.bad_messages >= MAX_BAD_MESSAGES:
@@ -165,6 +173,11 @@ class Session:
         login_id, password = message.get("CN"), message.get("CO")
         account = (KioskAccount.objects.select_related("library").filter(login=login_id).first()
                    if login_id else None)
+        if account is not None and account.encoding != self.encoding and message.data:
+            try:  # the password as the kiosk's own encoding writes it
+                password = codec.parse(nfc(message.data.decode(account.encoding))).get("CO")
+            except (UnicodeDecodeError, LookupError, codec.MessageError):
+                pass
         ok = (
             account is not None and account.enabled and account.library.is_active
             and message.fixed.get("uid_algorithm", "0") in ("0", " ")
