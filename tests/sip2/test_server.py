@@ -87,11 +87,11 @@ def test_thuvien_sip2_command_serves(kiosk):
     import time
     from io import StringIO
 
+    from django.core.management import call_command
+
     from thuvien.interop.sip2.management.commands.sip2 import Command
 
     from .conftest import RawClient
-
-    from django.core.management import call_command
 
     command = Command(stdout=StringIO(), stderr=StringIO())
     thread = threading.Thread(target=call_command, args=(command, "--host", "127.0.0.1", "--port", "0"),
@@ -155,7 +155,7 @@ def test_fuzzed_messages_never_crash(library, client_factory, caplog):
         text = list(rng.choice(valid))
         for _ in range(rng.randint(1, 4)):
             position = rng.randrange(len(text))
-            text[position] = rng.choice(["|", "", "ệ", "\x00", "Z", "9", " ", "AB", "|AA", "%s" % rng.random()])
+            text[position] = rng.choice(["|", "", "ệ", "\x00", "Z", "9", " ", "AB", "|AA", str(rng.random())])
         data = "".join(text).encode("utf-8")
         if n % 5 == 0:
             data = bytes(rng.randrange(256) for _ in range(rng.randint(1, 80))).replace(b"\r", b"").replace(b"\n", b"")

@@ -24,7 +24,8 @@ class Sip2Handler(socketserver.BaseRequestHandler):
     """Reads CR-terminated requests and answers each one, until the kiosk hangs up."""
 
     def setup(self):
-        self.peer = "%s:%s" % self.client_address[:2] if isinstance(self.client_address, tuple) else ""
+        address = self.client_address
+        self.peer = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else ""
 
     def handle(self):
         server = self.server
@@ -47,7 +48,7 @@ class Sip2Handler(socketserver.BaseRequestHandler):
             while not session.closing:
                 try:
                     chunk = sock.recv(4096)
-                except (TimeoutError, socket.timeout):
+                except TimeoutError:
                     connections.close_all()
                     idle += sock.gettimeout()
                     if idle >= server.idle_timeout:
@@ -75,7 +76,7 @@ class Sip2Handler(socketserver.BaseRequestHandler):
                     discarding = True
                     sock.sendall(codec.encode(codec.RESEND, error_detection=True))
                     session.bad_messages += 1
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             log.info("sip2 %s: idle for %ss, closing", self.peer, server.idle_timeout)
         except OSError as error:
             log.info("sip2 %s: connection lost: %s", self.peer, error)
