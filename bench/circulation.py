@@ -15,7 +15,9 @@ In the same run, as the floor, the same clients do a bare SQL checkout (one
 ``UPDATE item SET status='on_loan' WHERE id=? AND status='available'`` plus one
 ``INSERT`` of the loan, in one transaction) and the matching bare checkin (two
 ``UPDATE``s) on the same database. Throughput is completed cycles per second;
-latencies are per operation (checkouts and checkins together).
+latencies are per operation (checkouts and checkins together); "client CPU" is the
+clients' own CPU time per cycle (Python + driver, not the database server), which does
+not depend on how loaded the machine is.
 """
 
 import argparse
@@ -116,6 +118,7 @@ def _client(kind, index, pool_size, seconds, library_id, barrier, results):
                            [stamp(timezone.now()), item_id])
 
     barrier.wait()
+    cpu_started = time.process_time()
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         barcode = rng.choice(barcodes)
@@ -144,8 +147,9 @@ def _client(kind, index, pool_size, seconds, library_id, barrier, results):
             cycles += 1
         except Exception as error:  # noqa: BLE001 - every unexpected failure is counted and shown
             errors.append(repr(error)[:200])
+    cpu = time.process_time() - cpu_started
     connection.close()
-    results.put({"latencies": latencies, "cycles": cycles, "contended": contended, "errors": errors})
+    results.put({"latencies": latencies, "cycles": cycles, "contended": contended, "errors": errors, "cpu": cpu})
 
 
 def _double_loans():
@@ -217,6 +221,7 @@ def run_database(database_url, clients_list, seconds):
                 "p99_ms": _percentile(latencies, 99) * 1000, "mean_ms": statistics.fmean(latencies) * 1000
                 if latencies else float("nan"),
                 "contended": sum(r["contended"] for r in collected), "errors": len(errors),
+                "cpu_ms_per_cycle": sum(r["cpu"] for r in collected) / max(cycles, 1) * 1000,
                 "error_sample": errors[:3], "double_loans": overlapping, "inconsistent_items": inconsistent,
             })
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
@@ -258,8 +263,8 @@ def main():
         rows += json.loads(out.stdout.strip().splitlines()[-1])
     print(f"load average: {os.getloadavg()[0]:.1f}  cores: {os.cpu_count()}  seconds per run: {args.seconds}")
     print("| database | clients | floor cycles/s | service cycles/s | ratio | floor p50/p99 ms | "
-          "service p50/p99 ms | contended | errors | double loans |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "service p50/p99 ms | client CPU ms/cycle floor/service | contended | errors | double loans |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     by_key = {(r["db"], r["clients"], r["kind"]): r for r in rows}
     for (db, n, kind), row in by_key.items():
         if kind != "service":
@@ -267,7 +272,9 @@ def main():
         floor = by_key[(db, n, "floor")]
         print(f"| {db} | {n} | {floor['throughput']:.0f} | {row['throughput']:.0f} | "
               f"{row['throughput'] / floor['throughput'] * 100:.0f} % | {floor['p50_ms']:.1f} / {floor['p99_ms']:.1f} | "
-              f"{row['p50_ms']:.1f} / {row['p99_ms']:.1f} | {row['contended']} | {row['errors'] + floor['errors']} | "
+              f"{row['p50_ms']:.1f} / {row['p99_ms']:.1f} | "
+              f"{floor['cpu_ms_per_cycle']:.2f} / {row['cpu_ms_per_cycle']:.2f} | {row['contended']} | "
+              f"{row['errors'] + floor['errors']} | "
               f"{row['double_loans'] + row['inconsistent_items']} |")
     for row in rows:
         if row["errors"]:

@@ -14,6 +14,7 @@ only touch their own account and can never override a block.
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
@@ -26,8 +27,20 @@ from thuvien.accounts import permissions
 from thuvien.catalog.models import BibRecord, Item, ItemStatus
 from thuvien.circulation.errors import CirculationError
 from thuvien.circulation.models import (
-    ACTIVE_HOLD_STATUSES, Calendar, ClosedDay, Hold, HoldStatus, LedgerEntry, LedgerKind, Loan, LoanRule,
-    Override, Reader, ReaderCategory, ReaderStatus, Transfer,
+    ACTIVE_HOLD_STATUSES,
+    Calendar,
+    ClosedDay,
+    Hold,
+    HoldStatus,
+    LedgerEntry,
+    LedgerKind,
+    Loan,
+    LoanRule,
+    Override,
+    Reader,
+    ReaderCategory,
+    ReaderStatus,
+    Transfer,
 )
 from thuvien.core.vietnamese import nfc
 from thuvien.network.models import Library
@@ -95,10 +108,11 @@ def resolve_rule(library, category, item_type=""):
             best, best_score = values, score
     if best is None:
         return DEFAULT_RULE
-    rule = LoanRule(**best)
     for name in ("fine_per_day", "max_fines", "lost_fee"):
-        setattr(rule, name, Decimal(str(getattr(rule, name))))
-    return rule
+        best[name] = Decimal(str(best[name]))
+    best["can_leave_building"], best["holds_allowed"] = bool(best["can_leave_building"]), bool(best["holds_allowed"])
+    best["pk"] = best["id"]
+    return SimpleNamespace(**best)  # read-only view of the LoanRule row
 
 
 # --------------------------------------------------------------------------- calendars
@@ -243,13 +257,33 @@ def _get_reader(card_number, lock=False):
     return reader
 
 
+# In the models' field order (Model.from_db takes a subset in that order).
+HOT_COLUMNS = {
+    Item: ["id", "record_id", "barcode", "library_id", "item_type", "status"],
+    Reader: ["id", "card_number", "user_id", "name", "home_library_id", "category_id", "expires_on", "status",
+             "block_reason", "keep_history"],
+}
+
+
 def _raw_locked(model, column, value):
     """The row of ``model`` whose unique ``column`` is ``value``, locked until the end of
     the transaction (PostgreSQL: FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE already holds
-    the write lock). Plain SQL: this is the hot path of every loan operation."""
+    the write lock). Plain SQL on the columns loans need (the others load on access):
+    this is the hot path of every loan operation."""
+    names = HOT_COLUMNS[model]
     suffix = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
-    rows = list(model.objects.raw(f"SELECT * FROM {model._meta.db_table} WHERE {column} = %s{suffix}", [value]))
-    return rows[0] if rows else None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(names)} FROM {model._meta.db_table} WHERE {column} = %s{suffix}", [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    if model is Reader:
+        expires = values[6]
+        if expires is not None and not isinstance(expires, dt.date):
+            values[6] = dt.date.fromisoformat(str(expires))
+        values[9] = bool(values[9])
+    return model.from_db(connection.alias, names, values)
 
 
 def _get_item(barcode, lock=True):
@@ -268,10 +302,13 @@ def _get_item(barcode, lock=True):
 
 
 def _open_loan(item, lock=True):
-    qs = Loan.objects.filter(item=item, returned_at__isnull=True).select_related("reader")
-    if lock:
-        qs = qs.select_for_update(no_key=True, of=("self",))
-    return qs.first()
+    """The copy's open loan (locked), with ``reader_keep_history``. Plain SQL: hot path."""
+    suffix = " FOR NO KEY UPDATE OF l" if lock and connection.vendor == "postgresql" else ""
+    rows = list(Loan.objects.raw(
+        f"SELECT l.*, r.keep_history AS reader_keep_history FROM {Loan._meta.db_table} l "
+        f"LEFT JOIN {Reader._meta.db_table} r ON r.id = l.reader_id "
+        f"WHERE l.item_id = %s AND l.returned_at IS NULL{suffix}", [item.pk]))
+    return rows[0] if rows else None
 
 
 def fines_owed(reader):
@@ -307,6 +344,28 @@ def _settle(problems, override, may_override, actor, reader, item, operation, ch
             Override(actor=actor, reader=reader, item=item, code=p.code, operation=operation, channel=channel)
             for p in problems
         ])
+
+
+LOAN_INSERT_FIELDS = ["item_id", "reader_id", "category_id", "reader_library_id", "library_id", "checked_out_at",
+                      "due_at", "renewals", "channel", "item_status_before", "lost"]
+
+
+def _insert_loan(loan):
+    """INSERT the new loan in one plain statement (checkout's hot path)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    values = [getattr(loan, name) for name in LOAN_INSERT_FIELDS]
+    values[5], values[6] = adapt(loan.checked_out_at), adapt(loan.due_at)
+    sql = (f"INSERT INTO {Loan._meta.db_table} ({', '.join(LOAN_INSERT_FIELDS)}) "
+           f"VALUES ({', '.join(['%s'] * len(values))})")
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(sql + " RETURNING id", values)
+            loan.pk = cursor.fetchone()[0]
+        else:  # pragma: no cover - old SQLite
+            cursor.execute(sql, values)
+            loan.pk = cursor.lastrowid
+    loan._state.adding = False
+    return loan
 
 
 def _availability_changed(item, old_status):
@@ -392,11 +451,12 @@ def _checkout(actor, card_number, barcode, library, channel, override):
             raise CirculationError("already_on_loan")
     item.status = ItemStatus.ON_LOAN
     due = due_date_for(library, rule.loan_days, timezone.localdate(now))
-    loan = Loan.objects.create(
+    loan = Loan(
         item=item, reader=reader, category_id=reader.category_id, reader_library_id=reader.home_library_id,
         library=library, checked_out_at=now, due_at=_end_of_day(due), channel=channel,
         item_status_before=before if before == ItemStatus.NOT_FOR_LOAN else "",
     )
+    _insert_loan(loan)
     for hold in own:
         hold.status, hold.closed_at, hold.item = HoldStatus.COLLECTED, now, item
         hold.save(update_fields=["status", "closed_at", "item"])
@@ -492,18 +552,19 @@ def _checkin(actor, barcode, library, channel):
     restore = ItemStatus.AVAILABLE
     if loan is not None:
         loan.returned_at, loan.return_library = now, library
-        rule = resolve_rule(loan.library_id, loan.category_id, item.item_type)
         late = _open_days_late(loan.library_id, timezone.localdate(loan.due_at), timezone.localdate(now))
         if late and loan.reader_id and not loan.lost:
+            rule = resolve_rule(loan.library_id, loan.category_id, item.item_type)
             fine = Decimal(late) * Decimal(rule.fine_per_day)
             if fine:
                 LedgerEntry.objects.create(reader_id=loan.reader_id, kind=LedgerKind.FINE, amount=fine, loan=loan,
                                            actor=actor, note=_("%(days)d days late") % {"days": late})
-        fields = ["returned_at", "return_library"]
-        if loan.reader is not None and not loan.reader.keep_history:
+        if loan.reader_id is not None and not loan.reader_keep_history:
             loan.reader = None  # Decree 13: no reading history without consent
-            fields.append("reader")
-        loan.save(update_fields=fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Loan._meta.db_table} SET returned_at = %s, return_library_id = %s, reader_id = %s "
+                "WHERE id = %s", [connection.ops.adapt_datetimefield_value(now), library.pk, loan.reader_id, loan.pk])
         if loan.item_status_before == ItemStatus.NOT_FOR_LOAN:
             restore = ItemStatus.NOT_FOR_LOAN
     # A copy arriving from another library closes its transfer.
