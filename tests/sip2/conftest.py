@@ -26,7 +26,11 @@ def kiosk(network, fast_hashing):
 
 @pytest.fixture
 def sip2_server(db):
+    from django.core.cache import cache
+
     from thuvien.interop.sip2.server import make_server
+
+    cache.clear()  # failed-login counters of earlier tests
 
     server = make_server("127.0.0.1", 0, idle_timeout=30)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

@@ -46,3 +46,25 @@ def test_restricted_records_and_expired_cards(library, client_factory, fields):
     assert "hết hạn" in "".join(fields(status, 37)["AF"])
     refused = client.send("11YN20260101    120000                  AONB-KS|AAKS0002|AB660|AC|")
     assert refused.startswith("120") and "hết hạn" in refused  # the desk could override; a kiosk cannot
+
+
+def test_password_guessing_is_throttled(library, client_factory):
+    from django.core.cache import cache
+
+    cache.clear()
+    try:
+        client = client_factory()
+        client.login()
+        for pin in range(5):
+            status = client.send(f"2300020260101    120000AONB-KS|AA999999|AD{pin:04d}|")
+            assert "|CQN|" in status
+        # Now even the right PIN is refused for a while: a kiosk is no place to guess PINs.
+        assert "|CQN|" in client.send("2300020260101    120000AONB-KS|AA999999|AD6789|")
+        # Kiosk logins too: ten failures for one login, over several connections.
+        for _ in range(4):
+            other = client_factory()
+            for _ in range(3):
+                assert other.send("9300CNks-kiosk-1|COguess|").startswith("940")
+        assert client_factory().login().startswith("940")
+    finally:
+        cache.clear()

@@ -12,6 +12,7 @@ import hashlib
 import logging
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -27,7 +28,12 @@ PROTOCOL_VERSION = "2.00"
 CURRENCY = "VND"
 # SIP2 language codes answered in English; everything else gets Vietnamese.
 ENGLISH_CODES = {"001", "024"}
-MAX_FAILED_LOGINS = 3
+MAX_FAILED_LOGINS = 3  # on one connection, then it is closed
+# Failures counted for FAILURE_WINDOW seconds (Django's cache): then logins of that kiosk
+# and passwords of that reader are refused unchecked.
+FAILURE_WINDOW = 15 * 60
+MAX_LOGIN_FAILURES = 10
+MAX_READER_FAILURES = 5
 MAX_BAD_MESSAGES = 20
 MAX_ITEMS = 50  # item lists in a 64 response, when the kiosk asks for no range
 
@@ -178,15 +184,20 @@ class Session:
                 password = codec.parse(nfc(message.data.decode(account.encoding))).get("CO")
             except (UnicodeDecodeError, LookupError, codec.MessageError):
                 pass
+        # Counted per login, not per address: kiosks behind one router share an address,
+        # and one misconfigured kiosk must not lock the others out.
+        key = f"sip2-login:{login_id[:64]}"
+        throttled = _throttled(key, MAX_LOGIN_FAILURES)
         ok = (
-            account is not None and account.enabled and account.library.is_active
+            not throttled and account is not None and account.enabled and account.library.is_active
             and message.fixed.get("uid_algorithm", "0") in ("0", " ")
             and message.fixed.get("pwd_algorithm", "0") in ("0", " ")
             and account.check_password(password)
         )
         if not ok:
             self.failed_logins += 1
-            log.warning("sip2 %s: failed login for %r", self.peer, login_id[:64])
+            _failed(key)
+            log.warning("sip2 %s: failed login for %r%s", self.peer, login_id[:64], " (throttled)" if throttled else "")
             if self.failed_logins >= MAX_FAILED_LOGINS:
                 self.closing = True
             return self._build(message, "94", ["0"], [])
@@ -229,9 +240,15 @@ class Session:
         digest = hashlib.sha256(f"{card}\x00{password}".encode()).hexdigest()
         if self._verified == (card, digest):
             return True, True
+        key = f"sip2-reader:{card[:64]}"
+        if _throttled(key, MAX_READER_FAILURES):  # a kiosk is no place to guess PINs
+            return True, False
         valid = adapter.authenticate(card, password)
         if valid:
             self._verified = (card, digest)
+            cache.delete(key)
+        else:
+            _failed(key)
         return True, valid
 
     def _patron_refusal(self, message, card, summary):
@@ -741,6 +758,17 @@ def _hold_label(hold):
     if getattr(hold, "item", None) is not None and hold.status == "ready":
         return hold.item.barcode
     return hold.record.title if hold.record_id else str(hold.pk)
+
+
+def _throttled(key, limit):
+    return (cache.get(key) or 0) >= limit
+
+
+def _failed(key):
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, FAILURE_WINDOW)
 
 
 def _error(code):
