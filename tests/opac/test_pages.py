@@ -124,13 +124,12 @@ BAD_QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("q", BAD_QUERIES, ids=range(len(BAD_QUERIES)))
-def test_odd_queries_never_fail(client, catalogue, q):
-    response = client.get("/search/", {"q": q})
-    assert response.status_code == 200
-    response = client.get("/api/v1/search", {"q": q})
-    assert response.status_code == 200
-    assert isinstance(response.json()["total"], int)
+def test_odd_queries_never_fail(client, catalogue):
+    for q in BAD_QUERIES:
+        assert client.get("/search/", {"q": q}).status_code == 200, repr(q)
+        response = client.get("/api/v1/search", {"q": q})
+        assert response.status_code == 200, repr(q)
+        assert isinstance(response.json()["total"], int)
 
 
 def test_odd_queries_give_clear_messages(vi, catalogue):
@@ -146,15 +145,18 @@ def test_odd_queries_give_clear_messages(vi, catalogue):
     assert titles(html_of(vi.get("/search/", {"q": nfd})))[0] == "Dế Mèn phiêu lưu ký"
 
 
-@pytest.mark.parametrize("params", [
+ODD_PARAMETERS = [
     {"page": "abc"}, {"page": "-3"}, {"page": "99999999999999999999"}, {"page_size": "0"},
     {"page_size": "100000"}, {"sort": "evil"}, {"year": "abc"}, {"year": "99999999999"},
     {"library": "\x00"}, {"library": "KHONG-CO"}, {"type": "x" * 1000}, {"available": "maybe"},
     {"author": "\x00"}, {"q": "de", "subject": ["a"] * 50},
-])
-def test_odd_parameters_never_fail(client, catalogue, params):
-    assert client.get("/search/", params).status_code == 200
-    assert client.get("/", params).status_code == 200
+]
+
+
+def test_odd_parameters_never_fail(client, catalogue):
+    for params in ODD_PARAMETERS:
+        assert client.get("/search/", params).status_code == 200, params
+        assert client.get("/", params).status_code == 200, params
 
 
 def test_record_page_in_english(client, catalogue):
