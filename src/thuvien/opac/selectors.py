@@ -162,7 +162,7 @@ def hits_for(record_ids):
     """Public records for ``record_ids`` in that order, each with its holdings."""
     records = {
         r.pk: r for r in BibRecord.objects.filter(
-            pk__in=record_ids, is_deleted=False, visibility=Visibility.PUBLIC)
+            pk__in=record_ids, is_deleted=False, visibility=Visibility.PUBLIC).defer("marc")
     }
     holdings = holdings_summary(list(records))
     hits = []
