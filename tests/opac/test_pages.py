@@ -153,6 +153,12 @@ ODD_PARAMETERS = [
 ]
 
 
+def test_odd_paths_are_404(client, catalogue):
+    for path in ("/record/0/", "/record/99999999999999999999999/", "/record/abc/", "/libraries/%00/",
+                 "/libraries/" + "x" * 500 + "/", "/libraries/NB-KS/search/%F0%9F%98%80/"):
+        assert client.get(path).status_code == 404, path
+
+
 def test_odd_parameters_never_fail(client, catalogue):
     for params in ODD_PARAMETERS:
         assert client.get("/search/", params).status_code == 200, params

@@ -10,6 +10,7 @@ from thuvien.catalog.models import BibRecord, ItemStatus, Visibility
 from thuvien.catalog.marc import notes_of, physical_description_of
 from thuvien.opac import selectors
 
+MAX_ID = 2**63 - 1  # larger numbers cannot be a database key
 NEW_ON_HOME = 8
 NEW_ON_PAGE = 30
 
@@ -72,7 +73,7 @@ def _pages(query, result):
 
 
 def record(request, pk):
-    found = BibRecord.objects.filter(pk=pk).first()
+    found = BibRecord.objects.filter(pk=pk).first() if pk <= MAX_ID else None
     if found is None or found.visibility != Visibility.PUBLIC:
         raise Http404
     if found.is_deleted:
