@@ -170,6 +170,15 @@ def test_record_page_in_english(client, catalogue):
     assert "Where to find it" in html and "On loan" in html and "Call number" in html
 
 
+def test_record_page_offers_the_reader_services(vi, catalogue):
+    record = catalogue["de_men"]
+    html = html_of(vi.get(f"/record/{record.pk}/"))
+    assert "Dịch vụ cho bạn đọc" in html
+    for url in (f"/account/holds/new/{record.pk}/", f"/account/requests/copy/new/{record.pk}/",
+                f"/account/requests/postal/new/{record.pk}/"):
+        assert f'href="{url}"' in html
+
+
 def test_library_directory_is_the_network_tree_by_type(vi, catalogue):
     html = html_of(vi.get("/libraries/"))
     assert "Mạng lưới thư viện tỉnh Ninh Bình" in html

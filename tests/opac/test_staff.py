@@ -56,3 +56,14 @@ def test_header_links_to_staff_once_logged_in(client, staff, demo_password):
     client.post("/staff/login/", {"username": "kimson_desk", "password": demo_password})
     html = client.get("/libraries/").content.decode()
     assert 'href="/staff/"' in html and 'href="/staff/login/"' not in html
+
+
+def test_a_reader_signed_in_is_not_offered_the_staff_pages(client, db):
+    from django.contrib.auth import get_user_model
+
+    reader = get_user_model().objects.create_user("ban_doc", password="x" * 12)
+    client.force_login(reader)
+    html = client.get("/libraries/").content.decode()
+    assert 'href="/staff/login/"' in html and 'href="/staff/"' not in html
+    html = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "chưa có vai trò cán bộ" in html
