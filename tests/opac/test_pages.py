@@ -196,6 +196,8 @@ def test_library_page_details_and_scoped_catalogue(vi, catalogue):
     scoped = html_of(vi.get("/libraries/NB-KS/search/", {"q": ""}))
     assert set(titles(scoped)) == {"Dế Mèn phiêu lưu ký", "Truyện Kiều"}
     assert "Mục lục của Thư viện huyện Kim Sơn" in scoped
+    widen = re.search(r'<ul class="chosen".*?<a href="([^"]*)">', scoped, re.S).group(1)
+    assert widen.startswith("/search/?") and len(titles(html_of(vi.get(widen.replace("&amp;", "&"))))) == 5
     assert titles(html_of(vi.get("/libraries/NB-KS/search/", {"q": "nuoi de"}))) == []
     assert vi.get("/libraries/KHONG-CO/").status_code == 404
     assert vi.get("/libraries/KHONG-CO/search/").status_code == 404
