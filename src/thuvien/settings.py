@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "thuvien.search",
     "thuvien.circulation",
     "thuvien.interop",
+    "thuvien.interop.sip2",  # SIP2 kiosks (own app: its accounts and migrations)
     "thuvien.digital",
     "thuvien.opac",
     "thuvien.staff",
@@ -117,6 +118,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
@@ -181,3 +183,11 @@ OPENDATA_LICENCE = {
 # OAI-PMH harvester: attempts per request and the first wait between them (doubling).
 HARVEST_RETRIES = int(os.environ.get("THUVIEN_HARVEST_RETRIES", 3))
 HARVEST_BACKOFF_SECONDS = float(os.environ.get("THUVIEN_HARVEST_BACKOFF_SECONDS", 5))
+# OAI-PMH provider (/oai): records are oai:<OAI_REPOSITORY_ID>:<id>; lists are sent in pages of
+# OAI_PAGE_SIZE, and their resumption tokens expire after OAI_TOKEN_MAX_AGE seconds.
+OAI_REPOSITORY_ID = os.environ.get("THUVIEN_OAI_REPOSITORY_ID", "thuvien.ninhbinh")
+OAI_REPOSITORY_NAME = os.environ.get("THUVIEN_OAI_REPOSITORY_NAME", "")
+OAI_ADMIN_EMAILS = [e for e in os.environ.get("THUVIEN_OAI_ADMIN_EMAIL", "").split(",") if e.strip()]
+OAI_BASE_URL = os.environ.get("THUVIEN_OAI_BASE_URL", "")  # behind a proxy: https://host/oai
+OAI_PAGE_SIZE = int(os.environ.get("THUVIEN_OAI_PAGE_SIZE", 500))
+OAI_TOKEN_MAX_AGE = int(os.environ.get("THUVIEN_OAI_TOKEN_MAX_AGE", 24 * 3600))

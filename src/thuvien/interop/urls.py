@@ -1,6 +1,13 @@
-from django.urls import path
+"""Open interfaces mounted at the site root: /oai, /sru and /opendata."""
+
+from django.urls import include, path
+
+from thuvien.interop.oai.views import oai
+from thuvien.interop.sru.views import sru
 
 app_name = "interop"
-urlpatterns: list = []
-urlpatterns.append(path("sru", __import__("thuvien.interop.sru.views", fromlist=["sru"]).sru, name="sru"))  # SRU helper
-urlpatterns.append(path("opendata", __import__("django.urls", fromlist=["include"]).include("thuvien.interop.opendata_urls")))  # open data helper
+urlpatterns = [
+    path("oai", oai, name="oai"),
+    path("sru", sru, name="sru"),
+    path("opendata", include("thuvien.interop.opendata_urls")),
+]
