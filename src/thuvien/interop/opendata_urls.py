@@ -1,10 +1,10 @@
-"""Mounted at /opendata by ``interop.urls``."""
+"""/opendata and its files, added to ``interop.urls``."""
 
 from django.urls import path
 
 from thuvien.interop import opendata_views
 
 urlpatterns = [
-    path("", opendata_views.index, name="opendata"),
-    path("/<str:name>", opendata_views.download, name="opendata_file"),
+    path("opendata", opendata_views.index, name="opendata"),
+    path("opendata/<str:name>", opendata_views.download, name="opendata_file"),
 ]

@@ -9,5 +9,5 @@ app_name = "interop"
 urlpatterns = [
     path("oai", oai, name="oai"),
     path("sru", sru, name="sru"),
-    path("opendata", include("thuvien.interop.opendata_urls")),
+    path("", include("thuvien.interop.opendata_urls")),  # /opendata, /opendata/FILE
 ]
