@@ -281,3 +281,16 @@ def test_scheduled_runs(replay, oai_data):
     assert service.due_sources() == []
     assert harvest_source_task.call(manual.pk) == "ok"
     assert _records(manual).count() == 1
+
+
+def test_html_page_instead_of_a_repository(replay, oai_data):
+    """A base URL that answers an HTML page (recorded from httpbun): reported, nothing changed."""
+    html_page = oai_data / "zenodo_recorded" / "identify_01.xml"
+    replay.routes(lambda params: html_page)
+    source = _source(replay, "html")
+    run = service.run_harvest(source)
+    assert run.state == "failed"
+    assert "broken XML" in run.message
+    source.refresh_from_db()
+    assert source.high_water_mark is None and source.resume_token == ""
+    assert not _records(source).exists()
