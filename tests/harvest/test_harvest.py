@@ -192,6 +192,15 @@ def test_network_error_is_retried_then_reported(replay, oai_data):
     assert _records(source).count() == 1
 
 
+def test_http_503_is_retried(replay, oai_data):
+    html_page = oai_data / "zenodo_recorded" / "identify_01.xml"
+    replay.routes(_sickle_route(oai_data, {"ListRecords3.xml": [(503, html_page), (503, html_page)]}))
+    source = _source(replay, "busy")
+    run = service.run_harvest(source)
+    assert run.state == "ok", run.message
+    assert run.message.count("HTTP 503") == 2
+
+
 def test_unreachable_repository_fails_cleanly(db):
     source = service.add_source("nowhere", "http://127.0.0.1:9/oai")
     run = service.run_harvest(source)
