@@ -34,16 +34,30 @@ FORMATS = {
 
 
 def escape(text):
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def escape_attribute(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _json(value):
-    # SQLite hands JSON columns over as text through raw cursors, PostgreSQL as objects.
-    return json.loads(value) if isinstance(value, str) else (value or [])
+def decode_lists(rows, positions):
+    """Decode the JSON list columns at ``positions`` of every row, in one ``json.loads``.
+
+    Raw cursors hand JSON columns over as text; a page has hundreds of rows with three
+    such columns each, and one parse of them all joined is much quicker than one each.
+    Returns new rows (lists) with those columns decoded.
+    """
+    rows = [list(row) for row in rows]
+    texts = [row[i] if isinstance(row[i], str) else json.dumps(row[i] or []) for row in rows for i in positions]
+    if texts:
+        values = iter(json.loads("[" + ",".join(texts) + "]"))
+        for row in rows:
+            for i in positions:
+                row[i] = next(values) or []
+    return rows
 
 
 # --- oai_dc ---------------------------------------------------------------------------
@@ -54,14 +68,14 @@ DC_CLOSE = "</oai_dc:dc>"
 
 
 def oai_dc(row, base_url, digital_ids=()):
-    """oai_dc for ``row``: the DC_COLUMNS of a record, preceded by its id."""
+    """oai_dc for ``row``: the DC_COLUMNS of a record (lists decoded), preceded by its id."""
     pk, title, authors, subjects, publisher, year, language, material_type, isbns, ddc = row
     out = [DC_OPEN]
     if title:
         out.append(f"<dc:title>{escape(title)}</dc:title>")
-    for author in _json(authors):
+    for author in authors:
         out.append(f"<dc:creator>{escape(author)}</dc:creator>")
-    for subject in _json(subjects):
+    for subject in subjects:
         out.append(f"<dc:subject>{escape(subject)}</dc:subject>")
     if ddc:
         out.append(f"<dc:subject>DDC {escape(ddc)}</dc:subject>")
@@ -73,7 +87,7 @@ def oai_dc(row, base_url, digital_ids=()):
     if language:
         out.append(f"<dc:language>{escape(language)}</dc:language>")
     out.append(f"<dc:identifier>{base_url}/record/{pk}/</dc:identifier>")
-    for isbn in _json(isbns):
+    for isbn in isbns:
         out.append(f"<dc:identifier>urn:isbn:{escape(isbn)}</dc:identifier>")
     for object_id in digital_ids:
         out.append(f"<dc:identifier>{base_url}/digital/{object_id}/</dc:identifier>")

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuvien.interop.oai import sets, tokens
-from thuvien.interop.oai.metadata import FORMATS, escape, escape_attribute, marc21, oai_dc
+from thuvien.interop.oai.metadata import DC_COLUMNS, FORMATS, decode_lists, escape, escape_attribute, marc21, oai_dc
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +149,22 @@ def _envelope(base_url, verb, arguments, body, bare=False):
     now = timezone.now()
     text = "".join([HEAD, f"<responseDate>{datestamp(now)}</responseDate>",
                     _request_element(base_url, verb, arguments, bare), body, TAIL])
-    if NOT_XML.search(text):
-        text = NOT_XML.sub("", text)
-    return text.encode("utf-8")
+    return xml_bytes(text)
+
+
+_C0 = bytes(c for c in range(32) if c not in (9, 10, 13))
+
+
+def xml_bytes(text):
+    """``text`` in UTF-8 without the characters XML 1.0 cannot carry (C0 controls,
+    U+FFFE/U+FFFF, lone surrogates). The common case, none, is checked on bytes at C speed."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return NOT_XML.sub("", text).encode("utf-8")
+    if len(data.translate(None, _C0)) != len(data) or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
+        return NOT_XML.sub("", text).encode("utf-8")
+    return data
 
 
 def _error(code, message):
@@ -282,6 +295,30 @@ def list_sets(arguments, base_url, site_url):
 # --- records --------------------------------------------------------------------------
 
 HEADER_COLUMNS = ("pk", "updated_at", "is_deleted", "visibility", "material_type")
+DC_LISTS = [len(HEADER_COLUMNS) + DC_COLUMNS.index(name) for name in ("authors", "subjects", "isbns")]
+
+
+def _utc(moment):
+    """An aware UTC datetime from a database value (SQLite's raw rows are naive UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment if moment.utcoffset() == timedelta(0) else moment.astimezone(UTC)
+
+
+def _stamp(moment):
+    if moment.tzinfo is not None and moment.utcoffset() != timedelta(0):
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
+
+
+def _raw_rows(queryset):
+    """Rows of a values_list queryset straight from the cursor: no per-value converters."""
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 class PageWriter:
@@ -298,43 +335,34 @@ class PageWriter:
         return HEADER_COLUMNS + (self.fmt.columns if self.with_metadata else ())
 
     def write(self, rows):
-        """XML of ``rows`` (values of ``columns``), as a list of strings."""
-        live = [(row[0], row[4]) for row in rows if not _hidden(row[2], row[3])]
-        specs = self.membership.of(live)
-        digital = self._digital_objects([pk for pk, _type in live]) if self.with_metadata else {}
-        repo = repository_id()
+        """XML of ``rows`` (raw values of ``columns``), as a list of strings."""
+        marc = self.fmt.prefix == "marc21"
+        live = [(row[0], row[4]) for row in rows if not (row[2] or row[3] != "public")]
+        if self.with_metadata and not marc:
+            rows = decode_lists(rows, DC_LISTS)
+        specs, digital = self.membership.of(live)
+        prefix = f"oai:{repository_id()}:"
+        site_url = self.site_url
         out = []
+        append = out.append
         for row in rows:
             pk = row[0]
-            stamp = row[1].astimezone(UTC).strftime(DATESTAMP)
-            if _hidden(row[2], row[3]):
-                header = (f'<header status="deleted"><identifier>oai:{repo}:{pk}</identifier>'
+            stamp = _stamp(row[1])
+            if row[2] or row[3] != "public":
+                header = (f'<header status="deleted"><identifier>{prefix}{pk}</identifier>'
                           f"<datestamp>{stamp}</datestamp></header>")
-                out.append(f"<record>{header}</record>" if self.with_metadata else header)
+                append(f"<record>{header}</record>" if self.with_metadata else header)
                 continue
-            set_specs = "".join(f"<setSpec>{s}</setSpec>" for s in specs.get(pk, ()))
-            header = f"<header><identifier>oai:{repo}:{pk}</identifier><datestamp>{stamp}</datestamp>{set_specs}</header>"
+            set_specs = "".join([f"<setSpec>{s}</setSpec>" for s in specs.get(pk, ())])
+            header = f"<header><identifier>{prefix}{pk}</identifier><datestamp>{stamp}</datestamp>{set_specs}</header>"
             if not self.with_metadata:
-                out.append(header)
-            elif self.fmt.prefix == "marc21":
-                out.append(f"<record>{header}<metadata>{marc21(row[5])}</metadata></record>")
+                append(header)
+            elif marc:
+                append(f"<record>{header}<metadata>{marc21(row[5])}</metadata></record>")
             else:
-                metadata = oai_dc((pk, *row[5:]), self.site_url, digital.get(pk, ()))
-                out.append(f"<record>{header}<metadata>{metadata}</metadata></record>")
+                metadata = oai_dc((pk, *row[5:]), site_url, digital.get(pk, ()))
+                append(f"<record>{header}<metadata>{metadata}</metadata></record>")
         return out
-
-    def _digital_objects(self, ids):
-        """{record id: [open digital object ids]}: their pages are linked from oai_dc."""
-        if not ids or self.fmt.prefix != "oai_dc":
-            return {}
-        from thuvien.digital.access import public_object_filter
-        from thuvien.digital.models import DigitalObject
-
-        found = {}
-        rows = DigitalObject.objects.filter(public_object_filter(), record_id__in=ids).order_by("pk")
-        for record, pk in rows.values_list("record_id", "pk"):
-            found.setdefault(record, []).append(pk)
-        return found
 
 
 def get_record(arguments, base_url, site_url):
@@ -343,7 +371,7 @@ def get_record(arguments, base_url, site_url):
     fmt = _check_prefix(arguments["metadataPrefix"])
     pk = _find_record(arguments["identifier"])[0]
     writer = PageWriter(fmt, site_url, with_metadata=True)
-    rows = list(BibRecord.objects.filter(pk=pk).values_list(*writer.columns))
+    rows = _raw_rows(BibRecord.objects.filter(pk=pk).values_list(*writer.columns))
     return f"<GetRecord>{''.join(writer.write(rows))}</GetRecord>"
 
 
@@ -417,7 +445,7 @@ def list_records(arguments, base_url, site_url, verb="ListRecords"):
         state.total = _list_filter(state, set_filter).count()
     writer = PageWriter(fmt, site_url, with_metadata=verb == "ListRecords")
     size = page_size()
-    rows = list(_list_filter(state, set_filter).order_by("updated_at", "pk").values_list(*writer.columns)[:size + 1])
+    rows = _raw_rows(_list_filter(state, set_filter).order_by("updated_at", "pk").values_list(*writer.columns)[:size + 1])
     if not rows:
         raise OAIError("noRecordsMatch", _("No records match the request."))
     more = len(rows) > size
@@ -426,7 +454,7 @@ def list_records(arguments, base_url, site_url, verb="ListRecords"):
     token = ""
     if more:
         following = tokens.ListState(state.verb, state.prefix, state.set_spec, state.lower, state.upper,
-                                     tokens.to_micros(rows[-1][1]), rows[-1][0], state.cursor + len(rows),
+                                     tokens.to_micros(_utc(rows[-1][1])), rows[-1][0], state.cursor + len(rows),
                                      max(state.total, state.cursor + len(rows) + 1))
         expires = datestamp(tokens.expiration_date(now))
         token = (f'<resumptionToken completeListSize="{following.total}" cursor="{state.cursor}" '
