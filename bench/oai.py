@@ -239,6 +239,7 @@ def main():
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--prefix", default="oai_dc", choices=["oai_dc", "marc21"])
     parser.add_argument("--page-size", type=int, default=500)
+    parser.add_argument("--load-only", action="store_true", help="load the records and stop")
     parser.add_argument("--serve-static", nargs=2, metavar=("DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_static:
@@ -263,6 +264,8 @@ def main():
     connection.close()
     print(f"{args.records:,} records on {engine} ({'loaded in %.0f s' % took if took else 'already loaded'}); "
           f"prefix {args.prefix}, {args.page_size} records a page; load average {os.getloadavg()[0]:.1f}")
+    if args.load_only:
+        return
 
     port, static_port = free_port(), free_port()
     live = start_live_server(port, env)

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from thuvien.interop.oai import sets, tokens
+from thuvien.interop.oai import prefetch, sets, tokens
 from thuvien.interop.oai.metadata import DC_COLUMNS, FORMATS, decode_lists, escape, escape_attribute, marc21, oai_dc
 
 log = logging.getLogger(__name__)
@@ -147,9 +147,11 @@ def _request_element(base_url, verb, arguments, bare):
 
 def _envelope(base_url, verb, arguments, body, bare=False):
     now = timezone.now()
-    text = "".join([HEAD, f"<responseDate>{datestamp(now)}</responseDate>",
-                    _request_element(base_url, verb, arguments, bare), body, TAIL])
-    return xml_bytes(text)
+    head = "".join([HEAD, f"<responseDate>{datestamp(now)}</responseDate>",
+                    _request_element(base_url, verb, arguments, bare)])
+    if isinstance(body, bytes):  # a page rendered ahead (prefetch), already checked
+        return b"".join([xml_bytes(head), body, TAIL.encode()])
+    return xml_bytes(head + body + TAIL)
 
 
 _C0 = bytes(c for c in range(32) if c not in (9, 10, 13))
@@ -417,15 +419,20 @@ def _list_filter(state, set_filter):
 
 
 def list_records(arguments, base_url, site_url, verb="ListRecords"):
-    now = timezone.now()
     if "resumptionToken" in arguments:
+        token = arguments["resumptionToken"]
         try:
-            state = tokens.decode(arguments["resumptionToken"])
+            state = tokens.decode(token)
         except tokens.BadToken:
             raise OAIError("badResumptionToken", _("The resumption token is invalid or has expired."))
         if state.verb != verb or state.prefix not in FORMATS:
             raise OAIError("badResumptionToken", _("The resumption token is invalid or has expired."))
-        fmt = FORMATS[state.prefix]
+        kept = prefetch.take(token) if prefetch.enabled() else None
+        if kept is not None:
+            body, following = kept
+            if following:
+                prefetch.schedule(following, lambda: _prefetched_page(following, site_url))
+            return body
         set_filter = sets.record_filter(state.set_spec) if state.set_spec else None
         if state.set_spec and set_filter is None:
             raise OAIError("badResumptionToken", _("The resumption token is invalid or has expired."))
@@ -439,10 +446,20 @@ def list_records(arguments, base_url, site_url, verb="ListRecords"):
             if set_filter is None:
                 raise OAIError("badArgument", _("This repository has no set %(set)s.") % {"set": set_spec})
         # The list ends at the time of its first request (see the module's docstring).
-        first_request = tokens.to_micros(now) + 1
+        first_request = tokens.to_micros(timezone.now()) + 1
         upper = first_request if upper is None else min(upper, first_request)
         state = tokens.ListState(verb, fmt.prefix, set_spec, lower or 0, upper, 0, 0, 0, 0)
         state.total = _list_filter(state, set_filter).count()
+    body, following = _list_page(state, set_filter, site_url)
+    if following and prefetch.enabled():
+        prefetch.schedule(following, lambda: _prefetched_page(following, site_url))
+    return body
+
+
+def _list_page(state, set_filter, site_url):
+    """(XML of the page of ``state``, the token of the next page or "")."""
+    fmt = FORMATS[state.prefix]
+    verb = state.verb
     writer = PageWriter(fmt, site_url, with_metadata=verb == "ListRecords")
     size = page_size()
     rows = _raw_rows(_list_filter(state, set_filter).order_by("updated_at", "pk").values_list(*writer.columns)[:size + 1])
@@ -451,18 +468,32 @@ def list_records(arguments, base_url, site_url, verb="ListRecords"):
     more = len(rows) > size
     rows = rows[:size]
     body = writer.write(rows)
-    token = ""
+    token = following = ""
     if more:
-        following = tokens.ListState(state.verb, state.prefix, state.set_spec, state.lower, state.upper,
-                                     tokens.to_micros(_utc(rows[-1][1])), rows[-1][0], state.cursor + len(rows),
-                                     max(state.total, state.cursor + len(rows) + 1))
-        expires = datestamp(tokens.expiration_date(now))
-        token = (f'<resumptionToken completeListSize="{following.total}" cursor="{state.cursor}" '
-                 f'expirationDate="{expires}">{tokens.encode(following)}</resumptionToken>')
+        state_after = tokens.ListState(state.verb, state.prefix, state.set_spec, state.lower, state.upper,
+                                       tokens.to_micros(_utc(rows[-1][1])), rows[-1][0], state.cursor + len(rows),
+                                       max(state.total, state.cursor + len(rows) + 1))
+        following = tokens.encode(state_after)
+        expires = datestamp(tokens.expiration_date(timezone.now()))
+        token = (f'<resumptionToken completeListSize="{state_after.total}" cursor="{state.cursor}" '
+                 f'expirationDate="{expires}">{following}</resumptionToken>')
     elif state.cursor:
         token = (f'<resumptionToken completeListSize="{max(state.total, state.cursor + len(rows))}" '
                  f'cursor="{state.cursor}"/>')
-    return f"<{verb}>{''.join(body)}{token}</{verb}>"
+    return f"<{verb}>{''.join(body)}{token}</{verb}>", following
+
+
+def _prefetched_page(token, site_url):
+    """(The page's XML as bytes, the next page's token) for ``prefetch``, or None."""
+    state = tokens.decode(token)
+    set_filter = sets.record_filter(state.set_spec) if state.set_spec else None
+    if state.set_spec and set_filter is None:
+        return None
+    try:
+        body, following = _list_page(state, set_filter, site_url)
+    except OAIError:
+        return None
+    return xml_bytes(body), following
 
 
 def list_identifiers(arguments, base_url, site_url):
