@@ -6,11 +6,10 @@
    pool of generated MARC records is reused, each copy with its own control number), into
    SQLite in THUVIEN_DATA_DIR (default /tmp/oai-bench-N, kept for the next run) or into
    ``--database-url``.
-2. Starts ``thuvien serve`` (gunicorn) on a free port and renders every page of
-   ListRecords once, saving each response to a file (this also warms the caches).
-3. Harvests everything with Sickle from the live server: records/s, and the latency of
-   the first, middle and last pages (HTTP time of the request, parsing excluded).
-4. Harvests the saved pages with the same Sickle from a plain static file server (a
+2. Starts ``thuvien serve`` (gunicorn) on a free port and harvests everything with
+   Sickle: records/s, and the latency of the first, middle and last pages (HTTP time of
+   the request, parsing excluded). Every response is saved to a file.
+3. Harvests the saved responses with the same Sickle from a plain static file server (a
    threaded http.server in its own process, resumption-token URLs mapped to the files):
    the ceiling the harvester itself sets.
 """
@@ -163,46 +162,25 @@ def serve_static(directory, port):
     ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
 
 
-def prerender(base, prefix, directory):
-    """Fetch every page of ListRecords once and save it; {token: file} in index.json."""
-    directory.mkdir(parents=True, exist_ok=True)
-    index = {}
-    url = f"{base}?verb=ListRecords&metadataPrefix={prefix}"
-    token, n, size = "", 0, 0
-    started = time.perf_counter()
-    while True:
-        with urllib.request.urlopen(url, timeout=600) as response:
-            body = response.read()
-        name = f"page-{n:06d}.xml"
-        (directory / name).write_bytes(body)
-        index[token] = name
-        size += len(body)
-        marker = body.rfind(b"<resumptionToken")
-        if marker < 0:
-            break
-        end = body.find(b"</resumptionToken>", marker)
-        if end < 0:
-            break
-        token = body[body.find(b">", marker) + 1:end].decode()
-        url = f"{base}?verb=ListRecords&resumptionToken={urllib.parse.quote(token)}"
-        n += 1
-    (directory / "index.json").write_text(json.dumps(index))
-    return n + 1, size, time.perf_counter() - started
-
-
 # --- harvesting ---------------------------------------------------------------------
 
-def harvest(base, prefix):
-    """Harvest everything with Sickle: (records, deleted, seconds, [page latency])."""
+def harvest(base, prefix, save_to=None):
+    """Harvest everything with Sickle: (records, deleted, seconds, [page latency]).
+    With ``save_to`` every response is also saved there, for the static server."""
     from sickle import Sickle
 
     latencies = []
+    index = {}
 
     class TimedSickle(Sickle):
         def harvest(self, **kwargs):
             started = time.perf_counter()
             response = super().harvest(**kwargs)
             latencies.append(time.perf_counter() - started)
+            if save_to is not None:
+                name = f"page-{len(index):06d}.xml"
+                (save_to / name).write_bytes(response.http_response.content)
+                index[kwargs.get("resumptionToken", "")] = name
             return response
 
     sickle = TimedSickle(base, max_retries=0, timeout=600)
@@ -214,7 +192,10 @@ def harvest(base, prefix):
             deleted += 1
         elif not record.metadata:
             raise SystemExit(f"a record without metadata: {record.header.identifier}")
-    return records, deleted, time.perf_counter() - started, latencies
+    took = time.perf_counter() - started
+    if save_to is not None:
+        (save_to / "index.json").write_text(json.dumps(index))
+    return records, deleted, took, latencies
 
 
 def describe(name, result):
@@ -274,11 +255,11 @@ def main():
     try:
         base = f"http://127.0.0.1:{port}/oai"
         shutil.rmtree(pages_dir, ignore_errors=True)
-        pages, size, seconds = prerender(base, args.prefix, pages_dir)
-        print(f"pre-rendered {pages:,} pages ({size / 1e6:,.0f} MB) with urllib in {seconds:.1f} s "
-              f"= {args.records / seconds:,.0f} records/s without a harvester")
-        live_result = harvest(base, args.prefix)
+        pages_dir.mkdir(parents=True)
+        live_result = harvest(base, args.prefix, save_to=pages_dir)
         describe("live", live_result)
+        size = sum(f.stat().st_size for f in pages_dir.iterdir())
+        print(f"{'':<8} the {len(live_result[3]):,} responses saved for the static server: {size / 1e6:,.0f} MB")
         static = subprocess.Popen([sys.executable, __file__, "--serve-static", str(pages_dir), str(static_port)])
         wait_for(f"http://127.0.0.1:{static_port}/oai", static)
         static_result = harvest(f"http://127.0.0.1:{static_port}/oai", args.prefix)
