@@ -23,7 +23,7 @@ from django.utils import timezone
 
 log = logging.getLogger(__name__)
 MARGIN = 30  # seconds: a write transaction open longer than this is not expected (OAI_PREFETCH_MARGIN)
-WAIT = 30.0  # seconds a request waits for a page being rendered
+WAIT = 10.0  # seconds a request waits for a page being rendered
 STALE = 3600  # seconds after which pages nobody asked for are removed
 
 
