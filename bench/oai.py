@@ -9,12 +9,15 @@
 2. Starts ``thuvien serve`` (gunicorn) on a free port and harvests everything with
    Sickle: records/s, and the latency of the first, middle and last pages (HTTP time of
    the request, parsing excluded). Every response is saved to a file.
-3. Harvests the saved responses with the same Sickle from a plain static file server (a
-   threaded http.server in its own process, resumption-token URLs mapped to the files):
-   the ceiling the harvester itself sets.
+3. In the same run, harvests the saved responses with the same Sickle from a plain static
+   file server (a threaded http.server in its own process, resumption-token URLs mapped
+   to the files): the ceiling the harvester itself sets. The two harvests take turns
+   (``--segment-pages`` pages each), so that the load of anything else running on the
+   machine weighs on both alike.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -113,9 +116,12 @@ def load(count):
 
 def start_live_server(port, env):
     process = subprocess.Popen(
-        [sys.executable, "-m", "thuvien.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2"],
+        [sys.executable, "-m", "thuvien.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wait_for(f"http://127.0.0.1:{port}/oai?verb=Identify", process)
+    # One worker (the harvester asks one page at a time), warmed up: the first page then
+    # measures the list, not Python importing modules.
+    wait_for(f"http://127.0.0.1:{port}/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:x:1", process)
     return process
 
 
@@ -133,23 +139,25 @@ def wait_for(url, process, seconds=120):
     raise SystemExit(f"no answer from {url}")
 
 
+def page_file(directory, token):
+    """Where the response to ``token`` ("" for the first request) is saved."""
+    name = hashlib.sha1(token.encode()).hexdigest() if token else "first"
+    return Path(directory) / f"{name}.xml"
+
+
 def serve_static(directory, port):
     """A plain threaded static file server for the saved pages (run in its own process)."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    directory = Path(directory)
-    index = json.loads((directory / "index.json").read_text())
-
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
-            token = query.get("resumptionToken", [None])[0]
-            name = index.get(token) if token else index.get("", "page-000000.xml")
-            path = directory / name if name else None
-            if path is None or not path.exists():
+            path = page_file(directory, query.get("resumptionToken", [""])[0])
+            try:
+                body = path.read_bytes()
+            except OSError:
                 self.send_error(404)
                 return
-            body = path.read_bytes()
             self.send_response(200)
             self.send_header("Content-Type", "text/xml; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -164,42 +172,60 @@ def serve_static(directory, port):
 
 # --- harvesting ---------------------------------------------------------------------
 
-def harvest(base, prefix, save_to=None):
-    """Harvest everything with Sickle: (records, deleted, seconds, [page latency]).
-    With ``save_to`` every response is also saved there, for the static server."""
-    from sickle import Sickle
+class Harvest:
+    """A Sickle harvest pulled a number of records at a time, timed."""
 
-    latencies = []
-    index = {}
+    def __init__(self, name, base, prefix, save_to=None):
+        from sickle import Sickle
 
-    class TimedSickle(Sickle):
-        def harvest(self, **kwargs):
-            started = time.perf_counter()
-            response = super().harvest(**kwargs)
-            latencies.append(time.perf_counter() - started)
-            if save_to is not None:
-                name = f"page-{len(index):06d}.xml"
-                (save_to / name).write_bytes(response.http_response.content)
-                index[kwargs.get("resumptionToken", "")] = name
-            return response
+        self.name = name
+        self.latencies = []
+        self.records = self.deleted = 0
+        self.seconds = 0.0
+        harvest = self
 
-    sickle = TimedSickle(base, max_retries=0, timeout=600)
-    records = deleted = 0
-    started = time.perf_counter()
-    for record in sickle.ListRecords(metadataPrefix=prefix):
-        records += 1
-        if record.deleted:
-            deleted += 1
-        elif not record.metadata:
-            raise SystemExit(f"a record without metadata: {record.header.identifier}")
-    took = time.perf_counter() - started
-    if save_to is not None:
-        (save_to / "index.json").write_text(json.dumps(index))
-    return records, deleted, took, latencies
+        class TimedSickle(Sickle):
+            def harvest(self, **kwargs):
+                started = time.perf_counter()
+                response = super().harvest(**kwargs)
+                harvest.latencies.append(time.perf_counter() - started)
+                if save_to is not None:
+                    page_file(save_to, kwargs.get("resumptionToken", "")).write_bytes(response.http_response.content)
+                return response
+
+        started = time.perf_counter()
+        self.iterator = TimedSickle(base, max_retries=0, timeout=600).ListRecords(metadataPrefix=prefix)
+        self.seconds += time.perf_counter() - started
+        self.done = False
+
+    def pull(self, count):
+        """Harvest ``count`` more records (fewer at the end of the list)."""
+        started = time.perf_counter()
+        for _ in range(count):
+            record = next(self.iterator, None)
+            if record is None:
+                self.done = True
+                break
+            self.records += 1
+            if record.deleted:
+                self.deleted += 1
+            elif not record.metadata:
+                raise SystemExit(f"a record without metadata: {record.header.identifier}")
+        self.seconds += time.perf_counter() - started
 
 
-def describe(name, result):
-    records, deleted, seconds, latencies = result
+def wait_for_prefetch(data_dir):
+    """Let the live server finish a page it renders ahead, so that it does not run in the
+    static harvest's time."""
+    folder = Path(data_dir) / "oai-prefetch"
+    deadline = time.time() + 30
+    while folder.exists() and any(folder.glob("*.part")) and time.time() < deadline:
+        time.sleep(0.005)
+
+
+def describe(harvest):
+    name, records, deleted, seconds, latencies = (harvest.name, harvest.records, harvest.deleted, harvest.seconds,
+                                                   harvest.latencies)
     n = len(latencies)
     middle = n // 2
 
@@ -220,6 +246,8 @@ def main():
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--prefix", default="oai_dc", choices=["oai_dc", "marc21"])
     parser.add_argument("--page-size", type=int, default=500)
+    parser.add_argument("--segment-pages", type=int, default=20,
+                        help="pages the live and the static harvest take in turn")
     parser.add_argument("--load-only", action="store_true", help="load the records and stop")
     parser.add_argument("--serve-static", nargs=2, metavar=("DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -249,35 +277,47 @@ def main():
         return
 
     port, static_port = free_port(), free_port()
-    live = start_live_server(port, env)
+    live_server = start_live_server(port, env)
     pages_dir = Path(data_dir) / f"static-{args.prefix}"
-    static = None
-    try:
-        base = f"http://127.0.0.1:{port}/oai"
-        shutil.rmtree(pages_dir, ignore_errors=True)
-        pages_dir.mkdir(parents=True)
-        live_result = harvest(base, args.prefix, save_to=pages_dir)
-        describe("live", live_result)
-        size = sum(f.stat().st_size for f in pages_dir.iterdir())
-        print(f"{'':<8} the {len(live_result[3]):,} responses saved for the static server: {size / 1e6:,.0f} MB")
-        static = subprocess.Popen([sys.executable, __file__, "--serve-static", str(pages_dir), str(static_port)])
-        wait_for(f"http://127.0.0.1:{static_port}/oai", static)
-        static_result = harvest(f"http://127.0.0.1:{static_port}/oai", args.prefix)
-        describe("static", static_result)
-    finally:
-        live.terminate()
-        if static:
-            static.terminate()
-        live.wait()
+    static_server = None
     shutil.rmtree(pages_dir, ignore_errors=True)
-    rate = live_result[0] / live_result[2]
-    ceiling = static_result[0] / static_result[2]
-    latencies = live_result[3]
+    pages_dir.mkdir(parents=True)
+    segment = args.page_size * args.segment_pages
+    try:
+        # The two harvests take turns, segment_pages pages at a time, so that both meet the
+        # same load from whatever else runs on the machine; the static one reads the pages
+        # the live one has just saved.
+        live = Harvest("live", f"http://127.0.0.1:{port}/oai", args.prefix, save_to=pages_dir)
+        static_server = subprocess.Popen([sys.executable, __file__, "--serve-static", str(pages_dir), str(static_port)])
+        wait_for(f"http://127.0.0.1:{static_port}/oai", static_server)
+        wait_for_prefetch(data_dir)
+        static = Harvest("static", f"http://127.0.0.1:{static_port}/oai", args.prefix)
+        while not (live.done and static.done):
+            live.pull(segment)
+            wait_for_prefetch(data_dir)
+            static.pull(segment)
+            print(f"  {live.records:,} records: live {live.records / live.seconds:,.0f}/s, "
+                  f"static {static.records / static.seconds:,.0f}/s, load average {os.getloadavg()[0]:.1f}   ",
+                  end="\r", flush=True)
+        print()
+    finally:
+        live_server.terminate()
+        if static_server:
+            static_server.terminate()
+        live_server.wait()
+    size = sum(f.stat().st_size for f in pages_dir.iterdir())
+    shutil.rmtree(pages_dir, ignore_errors=True)
+    describe(live)
+    describe(static)
+    print(f"{'':<8} {len(live.latencies):,} responses, {size / 1e6:,.0f} MB")
+    rate = live.records / live.seconds
+    ceiling = static.records / static.seconds
+    latencies = live.latencies
     print(f"targets: {rate:,.0f} records/s (target >= 2,000); last page / first page = "
           f"{latencies[-1] / latencies[0]:.2f} (target <= 2); live / static ceiling = {rate / ceiling:.0%} "
           f"(target >= 50%); load average {os.getloadavg()[0]:.1f}")
-    if live_result[0] != args.records or static_result[0] != args.records:
-        raise SystemExit(f"harvested {live_result[0]:,} / {static_result[0]:,} records, expected {args.records:,}")
+    if live.records != args.records or static.records != args.records:
+        raise SystemExit(f"harvested {live.records:,} / {static.records:,} records, expected {args.records:,}")
 
 
 if __name__ == "__main__":
