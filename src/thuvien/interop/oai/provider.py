@@ -384,13 +384,13 @@ def _bounds(arguments):
     if "from" in arguments:
         moment, grain = parse_date(arguments["from"], "from")
         granularity.add(grain)
-        lower = tokens.to_micros(moment)
+        lower = max(0, tokens.to_micros(moment))  # nothing in the catalogue is older than 1970
     if "until" in arguments:
         moment, grain = parse_date(arguments["until"], "until")
         granularity.add(grain)
         step = timedelta(seconds=1) if grain == "second" else timedelta(days=1)
         try:
-            upper = tokens.to_micros(moment + step)
+            upper = max(0, tokens.to_micros(moment + step))
         except OverflowError:
             upper = None
     if len(granularity) > 1:
