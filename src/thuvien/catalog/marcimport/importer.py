@@ -1,0 +1,420 @@
+"""Importing a MARC file into the union catalogue.
+
+Records are read one at a time (``reader``) and written in batches: every batch is one
+transaction in which new records, their identifiers, their items and their search-queue
+entries are written with ``bulk_create``, after a few queries that match the whole batch
+against the catalogue (by 001/003, ISBN, ISSN and LCCN) and find barcodes already used.
+If anything in a batch's bulk write fails, the batch is rolled back to its savepoint and
+written again record by record through ``catalog.services``, each record in its own
+savepoint, so a record is always written whole or not at all.
+
+A record that matches an existing one is not duplicated: the library's items are
+attached to it. A control number (001) without an 003 only matches records this
+library imported before, since local numbers of two libraries can coincide.
+"""
+
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
+
+from thuvien.catalog import marc, services
+from thuvien.catalog.marcimport import holdings as H
+from thuvien.catalog.marcimport.reader import detect_format, iter_records
+from thuvien.catalog.models import BibRecord, Item, RecordIdentifier
+from thuvien.network.models import Library, Location
+from thuvien.search.models import PendingIndexUpdate
+
+BATCH = 1000
+MAX_KEPT_REJECTS = 1000  # reasons kept in memory for the caller; all go to the report file
+
+
+@dataclass
+class Reject:
+    number: int
+    offset: int
+    reason: str
+
+
+@dataclass
+class ImportSummary:
+    read: int = 0
+    created: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    items: int = 0
+    rejects: list = field(default_factory=list)
+    format: str = ""
+    seconds: float = 0.0
+
+    def as_dict(self):
+        return {k: getattr(self, k) for k in ("read", "created", "merged", "unchanged", "rejected", "items")}
+
+
+@dataclass
+class _Pending:
+    raw: object  # RawRecord
+    data: dict  # MARC-in-JSON without holdings
+    pairs: list
+    items: list  # dicts from holdings.item_values
+    derived: dict = None
+    match_id: int | None = None
+    twin: "_Pending | None" = None  # an earlier record of this batch it matches
+    record: BibRecord | None = None
+
+
+class RejectWriter:
+    """The rejects file (raw records, fixable and re-importable) and its report."""
+
+    def __init__(self, path, fmt):
+        self.path = path
+        self.fmt = fmt
+        self._data = None
+        self._report = None
+
+    def _open(self):
+        if self._data is None:
+            self._data = open(self.path, "wb")
+            if self.fmt == "marcxml":
+                self._data.write(b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                                 b'<collection xmlns="http://www.loc.gov/MARC21/slim">\n')
+            self._report = open(self.report_path, "w", encoding="utf-8")
+            self._report.write("number\toffset\treason\n")
+
+    @property
+    def report_path(self):
+        return f"{self.path}.txt"
+
+    def write(self, reject, raw):
+        self._open()
+        self._report.write(f"{reject.number}\t{reject.offset}\t{reject.reason}\n")
+        if raw:
+            self._data.write(raw)
+            if self.fmt == "marcxml":
+                self._data.write(b"\n")
+
+    def close(self):
+        if self._data is not None:
+            if self.fmt == "marcxml":
+                self._data.write(b"</collection>\n")
+            self._data.close()
+            self._report.close()
+
+    @property
+    def used(self):
+        return self._data is not None
+
+
+class Progress:
+    """A one-line progress bar on stderr: records, records/s, and time left when the size is known."""
+
+    def __init__(self, total_bytes, stream=None, every=0.5):
+        self.total = total_bytes
+        self.stream = stream or sys.stderr
+        self.every = every
+        self.started = time.monotonic()
+        self.last = self.started
+        self.shown = False
+
+    def update(self, records, position, force=False):
+        now = time.monotonic()
+        if not force and now - self.last < self.every:
+            return
+        self.last = now
+        elapsed = max(now - self.started, 1e-6)
+        rate = records / elapsed
+        line = f"{records:>10,} records  {rate:8,.0f} rec/s"
+        if self.total and position:
+            fraction = min(position / self.total, 1.0)
+            left = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
+            width = 30
+            done = int(width * fraction)
+            line = f"[{'#' * done}{'.' * (width - done)}] {fraction:6.1%} " + line + f"  {_clock(left)} left"
+        self.stream.write("\r" + line)
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self, records, position):
+        self.update(records, position, force=True)
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _clock(seconds):
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def default_rejects_path(path, fmt):
+    return f"{path}.rejects.{'xml' if fmt == 'marcxml' else 'mrc'}"
+
+
+def import_file(path, library, rejects_path=None, batch_size=BATCH, progress=None, on_reject=None):
+    """Import the MARC file at ``path`` for ``library``; return an ``ImportSummary``."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as stream:
+        fmt = detect_format(stream.peek(512)[:512])
+        writer = RejectWriter(rejects_path or default_rejects_path(path, fmt), fmt)
+        try:
+            summary = import_stream(stream, library, fmt, writer, batch_size=batch_size,
+                                    progress=progress, total=size, on_reject=on_reject)
+        finally:
+            writer.close()
+    summary.rejects_path = writer.path if writer.used else None
+    summary.report_path = writer.report_path if writer.used else None
+    return summary
+
+
+def import_stream(stream, library, fmt, writer, batch_size=BATCH, progress=None, total=None, on_reject=None):
+    importer = _Importer(library, writer, on_reject)
+    summary = importer.summary
+    summary.format = fmt
+    started = time.monotonic()
+    bar = Progress(total) if progress is True else progress
+    batch = []
+    position = 0
+    for item in iter_records(stream, fmt):
+        summary.read += 1
+        position = item.offset if fmt == "iso2709" else _tell(stream)
+        if item.error:
+            importer.reject(item, item.error)
+        else:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                importer.write_batch(batch)
+                batch = []
+        if bar:
+            bar.update(summary.read, position)
+    if batch:
+        importer.write_batch(batch)
+    if bar:
+        bar.finish(summary.read, total or position)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _tell(stream):
+    try:
+        return stream.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+class _Importer:
+    def __init__(self, library, writer, on_reject):
+        self.library = library
+        self.writer = writer
+        self.on_reject = on_reject
+        self.summary = ImportSummary()
+        self.source = f"marc:{library.code}"[:100]
+        self.locations = {loc.code.lower(): loc.pk for loc in Location.objects.filter(library=library)}
+        self.branches = {lib.code.lower(): lib.pk for lib in library_tree(library)}
+
+    def reject(self, raw, reason):
+        self.summary.rejected += 1
+        entry = Reject(raw.number, raw.offset, reason)
+        if len(self.summary.rejects) < MAX_KEPT_REJECTS:
+            self.summary.rejects.append(entry)
+        self.writer.write(entry, raw.raw)
+        if self.on_reject:
+            self.on_reject(entry)
+
+    # --- preparing a batch -----------------------------------------------------------
+
+    def _prepare(self, raws):
+        pending = []
+        for raw in raws:
+            data, fields = H.split_holdings(raw.data)
+            pairs = marc.identifiers_of(data)
+            key = pairs[0][1] if pairs else hashlib.sha1(
+                json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+            items = [H.item_values(tag, value, key, n, self.library.code) for n, (tag, value) in enumerate(fields)]
+            pending.append(_Pending(raw, data, pairs, items))
+        return pending
+
+    def _lookup_pairs(self, pending):
+        """(kind, value) -> id of the live record it matches, in one query per kind and chunk."""
+        wanted = {}
+        for p in pending:
+            for kind, value in p.pairs:
+                wanted.setdefault(kind, set()).add(value[:128])
+        found = {}
+        for kind, values in wanted.items():
+            values = sorted(values)
+            for start in range(0, len(values), 500):
+                rows = (RecordIdentifier.objects.filter(kind=kind, value__in=values[start:start + 500],
+                                                        record__is_deleted=False)
+                        .order_by("record_id").values_list("value", "record_id", "record__source"))
+                for value, record_id, source in rows:
+                    if kind == "control" and value.startswith("|") and source != self.source:
+                        continue  # a bare 001 only matches this library's own earlier imports
+                    found.setdefault((kind, value), record_id)
+        return found
+
+    def _match(self, pending):
+        found = self._lookup_pairs(pending)
+        seen = {}
+        for p in pending:
+            keys = [(k, v[:128]) for k, v in p.pairs]
+            p.match_id = next((found[k] for k in keys if k in found), None)
+            if p.match_id is None:
+                p.twin = next((seen[k] for k in keys if k in seen), None)
+            if p.match_id is None and p.twin is None:
+                for k in keys:
+                    seen.setdefault(k, p)
+
+    # --- writing a batch -------------------------------------------------------------
+
+    def write_batch(self, raws):
+        pending = self._prepare(raws)
+        with transaction.atomic():
+            self._match(pending)
+            used = self._used_barcodes(pending)
+            pending = self._check_items(pending, used)
+            try:
+                with transaction.atomic():
+                    counts = self._bulk_write(pending, used)
+            except (DatabaseError, ValidationError, ValueError):
+                counts = self._write_one_by_one(pending)
+        for name, value in counts.items():
+            setattr(self.summary, name, getattr(self.summary, name) + value)
+
+    def _used_barcodes(self, pending):
+        codes = sorted({i["barcode"] for p in pending for i in p.items})
+        used = {}
+        for start in range(0, len(codes), 500):
+            used.update(Item.objects.filter(barcode__in=codes[start:start + 500]).values_list("barcode", "record_id"))
+        return used
+
+    def _check_items(self, pending, used):
+        """Reject records whose barcodes belong to another record, in the catalogue or earlier in the file."""
+        kept, claimed = [], {}
+        for p in pending:
+            target = p.match_id or id(p.twin or p)
+            problem = ""
+            for values in p.items:
+                code = values["barcode"]
+                owner = used.get(code)
+                if owner is not None and owner != p.match_id:
+                    problem = _("Barcode %(barcode)s is already used by another record.") % {"barcode": code}
+                    break
+                if claimed.get(code, target) != target:
+                    problem = _("Barcode %(barcode)s is also on another record of this file.") % {"barcode": code}
+                    break
+            if problem:
+                self.reject(p.raw, problem)
+                continue
+            for values in p.items:
+                claimed[values["barcode"]] = target
+            kept.append(p)
+        return kept
+
+    def _new_items(self, p, used, record_id, added):
+        items = []
+        for values in p.items:
+            code = values["barcode"]
+            if code in used or code in added:
+                continue
+            added.add(code)
+            items.append(self._item(values, record_id))
+        return items
+
+    def _item(self, values, record_id):
+        library_id = self.branches.get(values["branch"].lower(), self.library.pk)
+        location_id = self.locations.get(values["location_code"].lower()) if library_id == self.library.pk else None
+        return Item(record_id=record_id, library_id=library_id, location_id=location_id, barcode=values["barcode"],
+                    call_number=values["call_number"], item_type=values["item_type"], status=values["status"],
+                    price=values["price"], notes=values["notes"], source_field=values["source_field"])
+
+    def _bulk_write(self, pending, used):
+        counts = {"created": 0, "merged": 0, "unchanged": 0, "items": 0}
+        new = [p for p in pending if p.match_id is None and p.twin is None]
+        records = []
+        for p in new:
+            record = BibRecord(source=self.source, marc=p.data, **marc.derive(p.data))
+            p.record = record
+            records.append(record)
+        BibRecord.objects.bulk_create(records, batch_size=500)
+        identifiers = [RecordIdentifier(record_id=p.record.pk, kind=k, value=v[:128]) for p in new for k, v in p.pairs]
+        RecordIdentifier.objects.bulk_create(identifiers, batch_size=1000)
+        items, touched, added = [], set(), set()
+        for p in pending:
+            if p.record is not None:
+                record_id = p.record.pk
+            else:
+                record_id = p.match_id or p.twin.record.pk
+            new_items = self._new_items(p, used, record_id, added)
+            items += new_items
+            counts["items"] += len(new_items)
+            if p.record is not None:
+                counts["created"] += 1
+                touched.add(record_id)
+            elif new_items:
+                counts["merged"] += 1
+                touched.add(record_id)
+            else:
+                counts["unchanged"] += 1
+        Item.objects.bulk_create(items, batch_size=1000)
+        if touched:
+            PendingIndexUpdate.objects.bulk_create([PendingIndexUpdate(record_id=i) for i in sorted(touched)],
+                                                   batch_size=1000)
+            _arrange_drain()
+        return counts
+
+    def _write_one_by_one(self, pending):
+        """The slow path, after a bulk write failed: each record in its own savepoint."""
+        counts = {"created": 0, "merged": 0, "unchanged": 0, "items": 0}
+        for p in pending:
+            try:
+                with transaction.atomic():
+                    found = self._lookup_pairs([p])
+                    match_id = next((found[k] for k in ((k, v[:128]) for k, v in p.pairs) if k in found), None)
+                    record = BibRecord.objects.get(pk=match_id) if match_id else None
+                    created = record is None
+                    if created:
+                        record = services.create_record(p.data, source=self.source)
+                    added = 0
+                    for values in p.items:
+                        if Item.objects.filter(barcode=values["barcode"], record=record).exists():
+                            continue
+                        item = self._item(values, record.pk)
+                        services.add_item(None, record, Library.objects.get(pk=item.library_id), **{
+                            k: getattr(item, k) for k in services.ITEM_FIELDS})
+                        added += 1
+            except (DatabaseError, ValidationError, ValueError) as exc:
+                message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.reject(p.raw, _("The record could not be stored: %(error)s") % {"error": message})
+                continue
+            counts["items"] += added
+            counts["created" if created else "merged" if added else "unchanged"] += 1
+        return counts
+
+
+def _arrange_drain():
+    """Have the search queue drained after this transaction commits (once per transaction)."""
+    from thuvien.search import queue
+
+    if queue.mode() == "immediate":
+        queue.drain()
+        return
+    connection = transaction.get_connection()
+    if not any(entry[1] is queue._after_commit for entry in connection.run_on_commit):
+        transaction.on_commit(queue._after_commit)
+
+
+def library_tree(library):
+    """``library`` and every library under it."""
+    found, frontier = [library], [library.pk]
+    while frontier:
+        children = list(Library.objects.filter(parent_id__in=frontier))
+        found += children
+        frontier = [c.pk for c in children]
+    return found
