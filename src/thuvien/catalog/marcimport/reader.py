@@ -40,6 +40,9 @@ class RawRecord:
     raw: bytes
     error: str = ""  # set when the record cannot even be cut out properly
     data: dict | None = None  # MARC-in-JSON once decoded
+    holdings: list | None = None  # its 852/952 fields, taken out of ``data`` by the importer
+    derived: dict | None = None
+    pairs: list | None = None
 
 
 def detect_format(head):
@@ -173,47 +176,65 @@ def decode_iso2709(raw):
         decode = _marc8_text
     fields = []
     data_end = len(raw) - 1  # the record terminator
+    utf8 = decode is _utf8
     for i in range(0, len(directory), 12):
         entry = directory[i:i + 12]
-        try:
-            tag = entry[:3].decode("ascii")
-        except UnicodeDecodeError:
-            tag = ""
-        length_text, start_text = entry[3:7], entry[7:12]
-        if not _TAG.fullmatch(tag) or not length_text.isdigit() or not start_text.isdigit():
+        tag_bytes, length_text, start_text = entry[:3], entry[3:7], entry[7:12]
+        if not tag_bytes.isalnum() or not length_text.isdigit() or not start_text.isdigit():
             raise RecordError(_("Directory entry %(n)s (%(entry)s) is not valid.") % {"n": i // 12 + 1, "entry": _show(entry)})
+        tag = tag_bytes.decode("ascii")
         start = base + int(start_text)
         end = start + int(length_text)
-        if int(length_text) < 1 or end > data_end or raw[end - 1] != FIELD_TERMINATOR:
+        if end <= start or end > data_end or raw[end - 1] != FIELD_TERMINATOR:
             raise RecordError(_("Field %(tag)s (directory entry %(n)s) does not end where the directory says.")
                               % {"tag": tag, "n": i // 12 + 1})
         body = raw[start:end - 1]
+        control = tag < "010" and tag.isdigit()
         try:
-            if tag < "010" and tag.isdigit():
-                fields.append({tag: decode(body)})
-                continue
-            ind, rest = body[:indicators], body[indicators:]
-            if b"\x1f" in ind:  # indicators missing: the field starts with its first subfield
-                ind, rest = b"", body[body.index(b"\x1f"):]
-            parts = rest.split(b"\x1f")
-            if parts[0].strip():
-                raise RecordError(_("Field %(tag)s has data before its first subfield.") % {"tag": tag})
-            ind = ind.decode("ascii", "replace").ljust(2)
-            subfields = []
-            for part in parts[1:]:
-                if not part:
+            if utf8:
+                text = body.decode("utf-8")
+                if not text.isascii() and not _is_nfc("NFC", text):
+                    text = unicodedata.normalize("NFC", text)
+                if control:
+                    fields.append({tag: text})
                     continue
-                code = chr(part[0])
-                if code < " " or part[0] > 0x7E:
-                    raise RecordError(_("Field %(tag)s has an invalid subfield code.") % {"tag": tag})
-                subfields.append({code: decode(part[1:])})
+                ind, rest = text[:indicators], text[indicators:]
+                if "\x1f" in ind:  # indicators missing: the field starts with its first subfield
+                    ind, rest = "", text[text.index("\x1f"):]
+                parts = rest.split("\x1f")
+                if parts[0].strip():
+                    raise RecordError(_("Field %(tag)s has data before its first subfield.") % {"tag": tag})
+                subfields = []
+                for part in parts[1:]:
+                    if part:
+                        if not " " < part[0] <= "~":
+                            raise RecordError(_("Field %(tag)s has an invalid subfield code.") % {"tag": tag})
+                        subfields.append({part[0]: part[1:]})
+            else:
+                if control:
+                    fields.append({tag: decode(body)})
+                    continue
+                ind, rest = body[:indicators], body[indicators:]
+                if b"\x1f" in ind:
+                    ind, rest = b"", body[body.index(b"\x1f"):]
+                parts = rest.split(b"\x1f")
+                if parts[0].strip():
+                    raise RecordError(_("Field %(tag)s has data before its first subfield.") % {"tag": tag})
+                ind = ind.decode("ascii", "replace")
+                subfields = []
+                for part in parts[1:]:
+                    if part:
+                        if not 0x20 < part[0] <= 0x7E:
+                            raise RecordError(_("Field %(tag)s has an invalid subfield code.") % {"tag": tag})
+                        subfields.append({chr(part[0]): decode(part[1:])})
             if not subfields:
                 raise RecordError(_("Field %(tag)s has no subfields.") % {"tag": tag})
+            ind = ind.ljust(2)
             fields.append({tag: {"ind1": _indicator(ind[0]), "ind2": _indicator(ind[1]), "subfields": subfields}})
         except UnicodeDecodeError as exc:
             raise RecordError(_("Field %(tag)s is not valid %(encoding)s (byte %(byte)s).") % {
-                "tag": tag, "encoding": "UTF-8" if decode is _utf8 else "MARC-8",
-                "byte": f"0x{body[exc.start]:02X}" if exc.start < len(body) else "?"}) from None
+                "tag": tag, "encoding": "UTF-8" if utf8 else "MARC-8",
+                "byte": f"0x{exc.object[exc.start]:02X}" if exc.start < len(exc.object) else "?"}) from None
     return {"leader": leader[:9] + "a" + leader[10:], "fields": fields}
 
 
@@ -316,8 +337,8 @@ def decode_marcxml(elem):
     return {"leader": leader[:9] + "a" + leader[10:], "fields": fields}
 
 
-def iter_records(stream, fmt=None):
-    """``RawRecord``s of a binary stream; ISO 2709 ones are decoded here, in the caller's thread."""
+def iter_records(stream, fmt=None, decode=True):
+    """``RawRecord``s of a binary stream; ISO 2709 ones are decoded here unless ``decode`` is false."""
     if fmt is None:
         head = stream.peek(512)[:512] if hasattr(stream, "peek") else b""
         fmt = detect_format(head)
@@ -325,7 +346,7 @@ def iter_records(stream, fmt=None):
         yield from iter_marcxml(stream)
         return
     for item in iter_iso2709(stream):
-        if not item.error:
+        if decode and not item.error:
             try:
                 item.data = decode_iso2709(item.raw)
             except RecordError as exc:
