@@ -1,6 +1,8 @@
 """`thuvien marc import`: real samples, MARC-8/UTF-8/MARCXML, rejects, matching, items, re-import."""
 
 import io
+import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -62,7 +64,7 @@ def write_mrc(tmp_path, name, records):
 SAMPLES = [
     "pymarc/test.dat", "pymarc/marc8.dat", "pymarc/utf8_with_leader_flag.dat", "pymarc/diacritic.dat",
     "pymarc/batch.xml", "marc4j/chabon.mrc", "marc4j/brkrtest.mrc", "marc4j/summerland.xml",
-    "marc4j/1474920681_KOHA_LFL_5.xml", "ruby-marc/batch.dat", "ruby-marc/marc8_accented_chars.marc",
+    "marc4j/1474920681_KOHA_LFL_5.xml", "ruby-marc/batch.dat", "ruby-marc/utf8_multirecord.marc",
     "yaz-marc-files/marccol1.u8.marc", "yaz-marc-files/marc6.marc",
 ]
 
@@ -77,7 +79,7 @@ def test_sample_files_of_four_libraries_import_whole(network, testdata, tmp_path
         assert found["read"] == len(good), name
         assert found["rejected"] == 0, name
         assert found["created"] + found["merged"] + found["unchanged"] == len(good), name
-    assert BibRecord.objects.count() >= 60
+    assert BibRecord.objects.count() >= 30  # several sets share records: they match, not duplicate
 
 
 # --- the Library of Congress records: UTF-8, MARC-8 and MARCXML -----------------------
@@ -91,8 +93,14 @@ def test_utf8_marc8_and_marcxml_give_the_same_nfc_records(testdata, sample):
             decoded[suffix] = [r.data for r in iter_records(io.BufferedReader(stream))]
     utf8 = decoded["utf8.mrc"]
     assert len(utf8) in (121, 65) and all(utf8)
-    for suffix in ("marc8.mrc", "marcxml.xml"):
-        assert decoded[suffix] == utf8, suffix
+    assert decoded["marcxml.xml"] == utf8
+    # MARC-8 cannot carry Unicode's directional controls (the Hebrew records' U+202A/U+202C) and
+    # yaz's conversion added right-to-left marks; nothing else differs.
+    def without_marks(records):
+        return [json.loads(re.sub("[\u200e\u200f\u202a-\u202e]", "", json.dumps(r, ensure_ascii=False)))
+                for r in records]
+
+    assert without_marks(decoded["marc8.mrc"]) == without_marks(utf8)
     texts = [v for r in utf8 for f in r["fields"] for value in f.values()
              for v in ([value] if isinstance(value, str) else [t for sf in value["subfields"] for t in sf.values()])]
     assert all(t == nfc(t) for t in texts)
@@ -118,9 +126,10 @@ def test_loc_vietnamese_import_then_other_formats_only_match(network, testdata, 
 MALFORMED = [
     "pymarc/bad_records.mrc", "pymarc/bad_indicator.dat", "pymarc/bad_subfield_code.dat",
     "pymarc/utf8_invalid.mrc", "marc4j/bad_oversize_field_bad_directory.mrc", "marc4j/bad_too_long_plus_2.mrc",
-    "marc4j/008008027.mrc", "marc4j/pride-and-prejudice-with-many-errors.mrc", "marc4j/185258.mrc",
+    "marc4j/008008027.mrc", "marc4j/pride-and-prejudice-with-many-errors.mrc", "marc4j/incomplete_esc_seq.mrc",
     "ruby-marc/marc_with_bad_utf8.utf8.marc", "ruby-marc/cp866_multirecord.marc", "ruby-marc/three-records-second-bad.xml",
     "marc4j/chabon-missing-subfield-code.xml", "yaz-marc-files/marc4.marc",
+    "ruby-marc/marc8_accented_chars.marc",  # leader/09 says UTF-8, the bytes are MARC-8
 ]
 
 
@@ -209,8 +218,8 @@ def test_a_bare_001_only_matches_the_same_librarys_imports(network, tmp_path):
 
 
 def test_the_same_edition_twice_in_one_file_is_one_record(network, tmp_path):
-    one = marc_record("Truyện Kiều", ("020", df(("a", "9786049690873"))), ("952", df(("p", "KS-A"))))
-    two = marc_record("Truyện Kiều (bản khác)", ("020", df(("a", "6049690877"))), ("952", df(("p", "KS-B"))))
+    one = marc_record("Truyện Kiều", ("020", df(("a", "9780198534532"))), ("952", df(("p", "KS-A"))))
+    two = marc_record("Truyện Kiều (bản khác)", ("020", df(("a", "0198534531"))), ("952", df(("p", "KS-B"))))
     found = counts(run_import(write_mrc(tmp_path, "twice.mrc", [one, two]))[0])
     assert (found["created"], found["merged"]) == (1, 1)
     record = BibRecord.objects.get()

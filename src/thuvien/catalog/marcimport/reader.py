@@ -10,6 +10,8 @@ MARCXML (MARC21slim, with or without the namespace) is read with lxml's ``iterpa
 clearing each record once read.
 """
 
+import contextlib
+import io
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -123,6 +125,7 @@ def _show(value):
 
 
 _marc8 = None
+_QUIET = io.StringIO()
 
 
 def _marc8_decoder():
@@ -235,7 +238,12 @@ def decode_iso2709(raw):
             raise RecordError(_("Field %(tag)s is not valid %(encoding)s (byte %(byte)s).") % {
                 "tag": tag, "encoding": "UTF-8" if utf8 else "MARC-8",
                 "byte": f"0x{exc.object[exc.start]:02X}" if exc.start < len(exc.object) else "?"}) from None
-    return {"leader": leader[:9] + "a" + leader[10:], "fields": fields}
+    return {"leader": _leader(leader), "fields": fields}
+
+
+def _leader(leader):
+    """The leader as stored: UTF-8 (09 = a); length and base address are the writer's to compute."""
+    return "00000" + leader[5:9] + "a" + leader[10:12] + "00000" + leader[17:24]
 
 
 def _indicator(char):
@@ -251,10 +259,11 @@ def _marc8_text(body):
     if body.isascii() and b"\x1b" not in body:
         return body.decode("ascii")
     try:
-        text = _marc8_decoder().translate(body.decode("iso8859-1"))
+        with contextlib.redirect_stderr(_QUIET):  # pymarc reports a truncated character there, and goes on
+            text = _marc8_decoder().translate(body)
     except Exception:  # pymarc raises several kinds on a bad escape sequence
         raise UnicodeDecodeError("marc-8", body, 0, 1, "bad escape sequence") from None
-    if "\ufffd" in text and "\ufffd" not in body.decode("iso8859-1"):
+    if "\ufffd" in text or "\x1b" in text:
         raise UnicodeDecodeError("marc-8", body, 0, 1, "unknown character")
     return unicodedata.normalize("NFC", text)
 
@@ -334,7 +343,7 @@ def decode_marcxml(elem):
         raise RecordError(_("The leader is %(n)s characters long instead of 24.") % {"n": len(leader)})
     if not fields:
         raise RecordError(_("The record has no fields."))
-    return {"leader": leader[:9] + "a" + leader[10:], "fields": fields}
+    return {"leader": _leader(leader), "fields": fields}
 
 
 def iter_records(stream, fmt=None, decode=True):
