@@ -22,6 +22,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+import orjson
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
@@ -313,13 +314,16 @@ class _Importer:
         for kind, values in wanted.items():
             values = sorted(values)
             for start in range(0, len(values), 500):
+                # No ORDER BY: SQLite would walk the record_id index instead of the lookup one.
                 rows = (RecordIdentifier.objects.filter(kind=kind, value__in=values[start:start + 500],
                                                         record__is_deleted=False)
-                        .order_by("record_id").values_list("value", "record_id", "record__source"))
+                        .order_by().values_list("value", "record_id", "record__source"))
                 for value, record_id, source in rows:
                     if kind == "control" and value.startswith("|") and source != self.source:
                         continue  # a bare 001 only matches this library's own earlier imports
-                    found.setdefault((kind, value), record_id)
+                    key = (kind, value)
+                    if key not in found or record_id < found[key]:  # the oldest record, whatever the plan
+                        found[key] = record_id
         return found
 
     def _match(self, pending):
@@ -463,6 +467,7 @@ def _insert_records(pending, source, now):
     connection = connections[BibRecord.objects.db]
     meta = BibRecord._meta
     json_field = meta.get_field("marc")
+    as_json = _json_encoder(json_field, connection)
     stamp = meta.get_field("created_at").get_db_prep_save(now, connection)
     columns = [meta.get_field(name).column for name in _RECORD_COLUMNS]
     ids = []
@@ -474,11 +479,9 @@ def _insert_records(pending, source, now):
             for p in chunk:
                 d = p.derived
                 params += [
-                    json_field.get_db_prep_save(p.data, connection), d["title"], d["title_sort"],
-                    json_field.get_db_prep_save(d["authors"], connection), d["publisher"][:255], d["place"][:255],
-                    d["year"], d["language"][:3], d["material_type"],
-                    json_field.get_db_prep_save(d["subjects"], connection), d["ddc"],
-                    json_field.get_db_prep_save(d["isbns"], connection), d["control_number"], d["control_org"],
+                    as_json(p.data), d["title"], d["title_sort"], as_json(d["authors"]), d["publisher"][:255],
+                    d["place"][:255], d["year"], d["language"][:3], d["material_type"], as_json(d["subjects"]),
+                    d["ddc"], as_json(d["isbns"]), d["control_number"], d["control_org"],
                     source, Visibility.PUBLIC, False, stamp, stamp,
                 ]
             row = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -487,6 +490,13 @@ def _insert_records(pending, source, now):
                 f"VALUES {', '.join([row] * len(chunk))} RETURNING {qn(meta.pk.column)}", params)
             ids += [r[0] for r in cursor.fetchall()]
     return ids
+
+
+def _json_encoder(json_field, connection):
+    """JSON for a JSONField column: orjson's text where the database takes text, Django's way otherwise."""
+    if connection.vendor in ("sqlite", "postgresql"):
+        return lambda value: orjson.dumps(value).decode()
+    return lambda value: json_field.get_db_prep_save(value, connection)
 
 
 _RECORD_COLUMNS = ("marc", "title", "title_sort", "authors", "publisher", "place", "year", "language",
