@@ -5,7 +5,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from lxml import etree
 
 from thuvien.catalog import services
@@ -23,7 +23,8 @@ DC_NS = {"dc": "http://purl.org/dc/elements/1.1/", "oai_dc": "http://www.openarc
 def run_export(tmp_path, *args):
     path = tmp_path / "export.out"
     err = io.StringIO()
-    call_command("marc", "export", "--output", str(path), *args, stdout=io.StringIO(), stderr=err)
+    with translation.override("en"):
+        call_command("marc", "export", "--output", str(path), *args, stdout=io.StringIO(), stderr=err)
     return path.read_bytes()
 
 

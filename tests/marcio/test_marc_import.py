@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from thuvien.catalog import services
 from thuvien.catalog.export import iso2709
@@ -18,9 +19,10 @@ from thuvien.search.service import SearchRequest, search
 pytestmark = pytest.mark.django_db
 
 
-def run_import(path, library="NB-KS", *extra):
+def run_import(path, library="NB-KS", *extra, language="en"):
     out, err = io.StringIO(), io.StringIO()
-    call_command("marc", "import", str(path), "--library", library, "--no-progress", *extra, stdout=out, stderr=err)
+    with translation.override(language):
+        call_command("marc", "import", str(path), "--library", library, "--no-progress", *extra, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -167,6 +169,8 @@ def test_a_broken_record_is_skipped_and_can_be_fixed_and_reimported(network, tmp
     assert report[1].startswith(f"2\t{len(raw[0])}\t")
     assert "Directory entry" in report[1]
     assert not BibRecord.objects.filter(control_number="R1").exists()
+    output, errors = run_import(path, "NB-KS", "--rejects", str(tmp_path / "vi.mrc"), language="vi")
+    assert "2 không đổi, 1 bị loại" in output and "Mục danh mục" in errors  # Vietnamese by default
     rejects.write_bytes(raw[1])  # fixed by hand
     assert counts(run_import(rejects, "NB-KS", "--rejects", str(tmp_path / "again.mrc"))[0])["created"] == 1
     assert BibRecord.objects.filter(control_number="R1").count() == 1
