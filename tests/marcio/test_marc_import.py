@@ -297,3 +297,26 @@ def test_bad_command_input_is_refused_cleanly(network, tmp_path):
     with pytest.raises(CommandError, match="No library"):
         run_import(path, "NB-NOWHERE")
     assert BibRecord.objects.count() == 0
+
+
+def test_the_record_by_record_path_never_leaves_half_a_record(network, tmp_path, make_record):
+    """The path a batch takes when its bulk write fails: one savepoint per record."""
+    from thuvien.catalog.marcimport import importer
+    from thuvien.catalog.marcimport.reader import RawRecord
+
+    taken = make_record("Đã có", copies=[network["NB-KS"]]).items.get().barcode
+    records = [
+        marc_record("Tốt", ("001", "S1"), ("003", "X"), ("952", df(("p", "S-1")))),
+        marc_record("Hỏng", ("001", "S2"), ("003", "X"), ("952", df(("p", "S-2"))), ("952", df(("p", taken)))),
+    ]
+    raws = [importer.prepare(RawRecord(n, 0, iso2709(r))) for n, r in enumerate(records, start=1)]
+    writer = importer.RejectWriter(str(tmp_path / "slow.rejects.mrc"), "iso2709")
+    run = importer._Importer(network["NB-KS"], writer, None)
+    pending = run._prepare(raws)
+    counts_ = run._write_one_by_one(pending)
+    writer.close()
+    assert counts_ == {"created": 1, "merged": 0, "unchanged": 0, "items": 1}
+    assert run.summary.rejected == 1 and taken in run.summary.rejects[0].reason
+    assert not BibRecord.objects.filter(control_number="S2").exists()
+    assert not Item.objects.filter(barcode="S-2").exists()
+    assert BibRecord.objects.get(control_number="S1").items.get().barcode == "S-1"

@@ -586,9 +586,12 @@ class _Indexer:
                 self._cm = None
                 self.disabled = True
                 return
+        # New records have no document yet: added without the delete-by-query that
+        # write_documents does first (tantivy runs each of those at commit).
+        for _record_id, fields in docs:
+            self._writer.add_document(index.make_document(fields))
         if others:
-            docs = docs + list(documents_for(others))
-        index.write_documents(self._writer, docs)
+            index.write_documents(self._writer, documents_for(others))
         self._queued += queued
         self._since_commit += len(docs)
         if self._since_commit >= self.COMMIT_EVERY or self.mode == "immediate":
