@@ -9,6 +9,7 @@ from thuvien.accounts.models import StaffRole
 from thuvien.catalog import services
 from thuvien.catalog.generate import generate_records, isbn, marc_record
 from thuvien.catalog.models import Item, ItemStatus, ItemType
+from thuvien.circulation.demo import load_circulation_demo
 from thuvien.demo import data
 from thuvien.network.models import Library, LibraryType, Location
 from thuvien.search.queue import enqueue
@@ -110,8 +111,10 @@ def load_collection(libraries, generated=2000, seed=2026):
 def load(generated=2000, stdout=None):
     if Library.objects.filter(code=data.NETWORK[0]).exists() and Item.objects.exists():
         network, libraries = load_network()
-        return {"libraries": len(libraries), "records": 0, "accounts": load_staff(libraries), "skipped": True}
+        return {"libraries": len(libraries), "records": 0, "accounts": load_staff(libraries), "skipped": True,
+                "readers": load_circulation_demo(network, libraries)}
     network, libraries = load_network()
     accounts = load_staff(libraries)
     records = load_collection(libraries, generated=generated)
-    return {"libraries": len(libraries), "records": records, "accounts": accounts, "skipped": False}
+    return {"libraries": len(libraries), "records": records, "accounts": accounts, "skipped": False,
+            "readers": load_circulation_demo(network, libraries)}

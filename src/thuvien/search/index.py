@@ -5,7 +5,9 @@ live one, so ``thuvien index rebuild`` builds a fresh generation beside the live
 and switches over at once; every process notices the switch on its next search.
 """
 
+import fcntl
 import json
+import os
 import shutil
 import threading
 import time
@@ -108,14 +110,43 @@ def rebuilding():
         return False
 
 
+class RebuildRunning(Exception):
+    """Another process is rebuilding the index."""
+
+
 @contextmanager
 def rebuild_marker():
-    marker = root() / "REBUILDING"
-    marker.write_text(str(time.time()))
+    """Hold the rebuild lock and show other processes that a rebuild is running."""
+    fd = os.open(root() / "REBUILD.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        yield
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RebuildRunning() from None
+        marker = root() / "REBUILDING"
+        marker.write_text(str(time.time()))
+        try:
+            yield
+        finally:
+            marker.unlink(missing_ok=True)
     finally:
-        marker.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def current_generation():
+    return _read_current()
+
+
+def status():
+    """Facts about the live index for ``thuvien index status``."""
+    s = searcher()
+    return {
+        "documents": s.num_docs,
+        "segments": s.num_segments,
+        "generation": current_generation(),
+        "rebuilding": rebuilding(),
+        "path": str(root()),
+    }
 
 
 def reset_process_state():

@@ -19,6 +19,7 @@ from thuvien.search.models import PendingIndexUpdate
 
 log = logging.getLogger(__name__)
 BATCH = 2000
+RebuildRunning = index.RebuildRunning
 
 
 def mode():
@@ -66,6 +67,10 @@ def drain(batch=BATCH, heap_size=64_000_000, num_threads=1):
                 record_ids = list(dict.fromkeys(r for _, r in entries))
                 index.write_documents(w, documents_for(record_ids))
                 w.commit()
+                if index.rebuilding():
+                    # A rebuild began meanwhile and may have read these records before
+                    # this change: keep the rows, the rebuild applies them after its switch.
+                    break
                 PendingIndexUpdate.objects.filter(id__in=[e for e, _ in entries]).delete()
                 done += len(record_ids)
     except index.IndexBusy:
@@ -116,12 +121,14 @@ def rebuild(chunk=5000, heap_size=256_000_000, num_threads=0, progress=None):
     """Build a new index generation from the database and switch to it."""
     from thuvien.catalog.models import BibRecord
 
-    started_at = PendingIndexUpdate.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with index.rebuild_marker():
+        # Queue rows visible now were committed before the build reads the database,
+        # so the new generation holds their changes; later rows are drained after it.
+        covered = list(PendingIndexUpdate.objects.values_list("id", flat=True))
         generation, total = _build_generation(BibRecord, chunk, heap_size, num_threads, progress)
         index.activate(generation)
-        # Updates queued before the rebuild began are in the new generation already.
-        PendingIndexUpdate.objects.filter(id__lte=started_at).delete()
+        for start in range(0, len(covered), 1000):
+            PendingIndexUpdate.objects.filter(id__in=covered[start:start + 1000]).delete()
     drain()
     return total
 
