@@ -320,3 +320,12 @@ def test_the_record_by_record_path_never_leaves_half_a_record(network, tmp_path,
     assert not BibRecord.objects.filter(control_number="S2").exists()
     assert not Item.objects.filter(barcode="S-2").exists()
     assert BibRecord.objects.get(control_number="S1").items.get().barcode == "S-1"
+
+
+def test_progress_bar_on_stderr_with_rate_and_time_left(network, testdata):
+    err = io.StringIO()
+    with translation.override("en"):
+        call_command("marc", "import", str(testdata / "marc" / "pymarc" / "test.dat"), "--library", "NB-KS",
+                     stdout=io.StringIO(), stderr=err)
+    last = err.getvalue().split("\r")[-1]
+    assert "100.0%" in last and "10 records" in last and "rec/s" in last and "0:00:00 left" in last
