@@ -92,7 +92,7 @@ def test_export_filters_library_since_restricted_and_withdrawn(network, tmp_path
     run_import(write_mrc(tmp_path, "f.mrc", records), "NB-KS")
     run_import(write_mrc(tmp_path, "y.mrc", [marc_record("Sách 0", ("001", "F0"), ("003", "VN-TEST"),
                                                           ("952", df(("p", "YM-F0"))))]), "NB-YM")
-    numbers = lambda content: sorted(by_001(decode_all(content)))  # noqa: E731
+    numbers = lambda content: sorted(by_001(decode_all(content)))
     assert numbers(run_export(tmp_path)) == ["F0", "F1", "F2", "F3", "F4"]
     kim_son = decode_all(run_export(tmp_path, "--library", "NB-KS"))
     assert sorted(by_001(kim_son)) == ["F0", "F1", "F2"]

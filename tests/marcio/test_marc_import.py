@@ -30,7 +30,7 @@ def counts(output):
     """{"created": n, ...} from the command's summary line."""
     import re
 
-    found = dict((name, int(n)) for n, name in re.findall(r"(\d+) (created|merged|unchanged|rejected|items added)", output))
+    found = {name: int(n) for n, name in re.findall(r"(\d+) (created|merged|unchanged|rejected|items added)", output)}
     found["read"] = int(re.search(r"(\d+) records read", output).group(1))
     return found
 

@@ -28,7 +28,7 @@ from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from thuvien.catalog import marc, services
+from thuvien.catalog import services
 from thuvien.catalog.marcimport import holdings as H
 from thuvien.catalog.marcimport.derive import derive_all
 from thuvien.catalog.marcimport.reader import RecordError, decode_iso2709, detect_format, iter_iso2709, iter_records
@@ -90,11 +90,11 @@ class RejectWriter:
 
     def _open(self):
         if self._data is None:
-            self._data = open(self.path, "wb")
+            self._data = open(self.path, "wb")  # noqa: SIM115 (closed by close())
             if self.fmt == "marcxml":
                 self._data.write(b'<?xml version="1.0" encoding="UTF-8"?>\n'
                                  b'<collection xmlns="http://www.loc.gov/MARC21/slim">\n')
-            self._report = open(self.report_path, "w", encoding="utf-8")
+            self._report = open(self.report_path, "w", encoding="utf-8")  # noqa: SIM115
             self._report.write("number\toffset\treason\n")
 
     @property

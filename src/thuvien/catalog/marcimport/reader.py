@@ -171,12 +171,8 @@ def decode_iso2709(raw):
         raise RecordError(_("The record has no fields."))
     coding = leader[9]
     indicators = int(leader[10]) if leader[10].isdigit() else 2
-    if coding == "a":
-        decode = _utf8
-    elif _looks_utf8(raw):
-        decode = _utf8
-    else:
-        decode = _marc8_text
+    # leader/09 "a" is UTF-8; a record flagged MARC-8 whose bytes are plainly UTF-8 is read as UTF-8.
+    decode = _utf8 if coding == "a" or _looks_utf8(raw) else _marc8_text
     fields = []
     data_end = len(raw) - 1  # the record terminator
     utf8 = decode is _utf8
@@ -261,7 +257,7 @@ def _marc8_text(body):
     try:
         with contextlib.redirect_stderr(_QUIET):  # pymarc reports a truncated character there, and goes on
             text = _marc8_decoder().translate(body)
-    except Exception:  # pymarc raises several kinds on a bad escape sequence
+    except Exception:  # noqa: BLE001 (pymarc raises several kinds on a bad escape sequence)
         raise UnicodeDecodeError("marc-8", body, 0, 1, "bad escape sequence") from None
     if "\ufffd" in text or "\x1b" in text:
         raise UnicodeDecodeError("marc-8", body, 0, 1, "unknown character")
