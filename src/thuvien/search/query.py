@@ -114,17 +114,112 @@ def phrase_query(words, scope="any"):
     return Query.disjunction_max_query(clauses, 0.3)
 
 
-def text_query(parsed, scope="any"):
-    """All words and phrases must match; excluded ones must not."""
-    clauses = [(Occur.Must, word_query(w, prefix, scope)) for w, prefix in parsed.words]
-    clauses += [(Occur.Must, phrase_query(p, scope)) for p in parsed.phrases]
-    plain = [w for w, prefix in parsed.words if not prefix]
-    if len(plain) > 1:
-        # Words next to each other in the title rank higher.
-        clauses.append((Occur.Should, _boosted(Query.phrase_query(schema(), "title_fold", [fold(w) for w in plain], 1), 2.0)))
-    clauses += [(Occur.MustNot, phrase_query(p, scope)) for p in parsed.excluded]
+# Where a word must be found for a record to match: the catch-all folded field holds
+# title, authors, subjects, publisher, notes…; OCR text has its own field.
+MATCH_FIELDS = {
+    "any": (("text", 1.0), ("fulltext", 0.4)),
+    "title": (("title", 1.0),),
+    "author": (("author", 1.0),),
+    "subject": (("subject", 1.0),),
+    "fulltext": (("fulltext", 1.0),),
+}
+# What only ranks: the form as typed (with its diacritics). Evaluated only on records
+# that already match. Title words weigh more because documents hold the title twice in
+# the catch-all fields (see ``documents``), which costs nothing at query time.
+RANK_FIELDS = {
+    "any": (("text_exact", EXACT_BOOST), ("fulltext_exact", EXACT_BOOST * 0.4)),
+    "title": (("title_exact", EXACT_BOOST),),
+    "author": (("author_exact", EXACT_BOOST),),
+    "subject": (("subject_exact", EXACT_BOOST),),
+    "fulltext": (("fulltext_exact", EXACT_BOOST),),
+}
+
+
+def _any_of(clauses):
+    if len(clauses) == 1:
+        return clauses[0]
+    return Query.boolean_query([(Occur.Should, c) for c in clauses])
+
+
+def _word_forms(word):
+    """(forms as typed, folded forms): the word itself and what it spells in Telex/VNI."""
+    exact = [word, *decode_typed(word)]
+    folded = list(dict.fromkeys(fold(w) for w in exact))
+    return exact, folded
+
+
+def _match_word(word, prefix, scope, searcher=None):
+    if prefix:
+        pattern = re.escape(fold(word)) + ".*"
+        return _any_of([_boosted(Query.regex_query(schema(), f"{name}_fold", pattern), weight)
+                        for name, weight in MATCH_FIELDS[scope]])
+    _exact, folded = _word_forms(word)
+    terms = [(f"{name}_fold", f, weight) for name, weight in MATCH_FIELDS[scope] for f in folded]
+    if searcher is not None and len(terms) > 1:
+        # A term no record holds matches nothing; leaving it out spares a union.
+        terms = [t for t in terms if searcher.doc_freq(t[0], t[1])] or terms[:1]
+    return _any_of([_boosted(_term(name, f), weight) for name, f, weight in terms])
+
+
+def _match_phrase(words, scope):
+    folded = [fold(w) for w in words]
+    if len(folded) == 1:
+        return _any_of([_boosted(_term(f"{name}_fold", folded[0]), weight) for name, weight in MATCH_FIELDS[scope]])
+    return _any_of([_boosted(Query.phrase_query(schema(), f"{name}_fold", folded), weight)
+                    for name, weight in MATCH_FIELDS[scope]])
+
+
+def _discriminates(searcher, name, form):
+    """Whether ranking by ``form`` in the exact field ``name`` can change the order.
+
+    If every record holding the folded word holds it exactly as typed (or none holds
+    it), the clause would lift every match alike and only cost time.
+    """
+    if searcher is None:
+        return True
+    exact = searcher.doc_freq(name, form)
+    return 0 < exact < searcher.doc_freq(name.replace("_exact", "_fold"), fold(form))
+
+
+def _rank_clauses(parsed, scope, searcher=None):
+    clauses = []
+    for word, prefix in parsed.words:
+        if prefix:
+            continue
+        exact, _folded = _word_forms(word)
+        for name, weight in RANK_FIELDS[scope]:
+            for i, form in enumerate(exact):
+                if not _discriminates(searcher, name, form):
+                    continue
+                # A Telex/VNI reading counts a little less than the word as typed.
+                clauses.append(_boosted(_term(name, form), weight * (1.0 if i == 0 else TYPED_BOOST)))
+    for phrase in parsed.phrases:
+        if len(phrase) > 1:
+            for name, weight in RANK_FIELDS[scope]:
+                clauses.append(_boosted(Query.phrase_query(schema(), name, phrase), weight))
+    return clauses
+
+
+def match_clauses(parsed, scope="any", searcher=None):
+    """The clauses deciding which records match: every word and phrase, none excluded."""
+    clauses = [(Occur.Must, _match_word(w, prefix, scope, searcher)) for w, prefix in parsed.words]
+    clauses += [(Occur.Must, _match_phrase(p, scope)) for p in parsed.phrases]
+    clauses += [(Occur.MustNot, _match_phrase(p, scope)) for p in parsed.excluded]
     if not clauses or all(occur == Occur.MustNot for occur, _ in clauses):
         clauses.append((Occur.Must, Query.all_query()))
+    return clauses
+
+
+def text_query(parsed, scope="any", rank=True, searcher=None):
+    """All words and phrases must match; excluded ones must not.
+
+    Matching reads one folded field per word; the ranking clauses (the form as typed)
+    only add to the score of records that match. With ``searcher``, ranking clauses
+    that cannot change the order (see ``_discriminates``) are left out.
+    """
+    clauses = match_clauses(parsed, scope, searcher)
+    if rank:
+        clauses += [(Occur.Should, c) for c in _rank_clauses(parsed, scope, searcher)]
     return Query.boolean_query(clauses)
 
 
@@ -132,6 +227,16 @@ def filter_query(field_name, values):
     """Match any of ``values`` in a raw field, without touching the score."""
     terms = [(Occur.Should, _term(field_name, v)) for v in values]
     return Query.const_score_query(Query.boolean_query(terms), 0.0)
+
+
+def restricted_query():
+    """Records the public must not find: every visibility but "public".
+
+    Excluding this small set is much cheaper than requiring "public" on every match.
+    """
+    from thuvien.catalog.models import Visibility
+
+    return filter_query("visibility", [v for v in Visibility.values if v != Visibility.PUBLIC])
 
 
 def year_range_query(start=None, end=None):
