@@ -17,7 +17,9 @@ from thuvien.search.index import schema
 
 MAX_QUERY_LENGTH = 500
 MAX_WORDS = 32
-_TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)([\w]+)(\*?)', re.UNICODE)
+# Words as the index splits them: letters and digits (tantivy splits on "_" too).
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)([^\W_]+)(\*?)', re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 # Field weights: the exact (diacritics as typed) form always outweighs the folded one.
 FIELDS = {
@@ -48,15 +50,22 @@ def clean_input(text):
     return "".join(c if unicodedata.category(c)[0] != "C" else " " for c in text).strip()
 
 
+# Field prefixes typed out of habit from other catalogues ("title:dế mèn") are read as
+# plain words rather than required words "title".
+_FIELD_PREFIX = re.compile(r"\b(?:title|author|subject|any|kw|ti|au|su)\s*:", re.IGNORECASE)
+# Lucene's boost and fuzziness marks ("mèn^3", "dế~2") are dropped, not searched as numbers.
+_LUCENE_MARK = re.compile(r"(?<=\w)[~^][0-9.]*")
+
+
 def parse(text):
     parsed = ParsedQuery()
-    text = clean_input(text)
+    text = _LUCENE_MARK.sub(" ", _FIELD_PREFIX.sub(" ", clean_input(text)))
     if text.count('"') % 2:
         text = text.replace('"', " ")
     for match in _TOKEN.finditer(text):
         neg_phrase, phrase, neg_word, word, star = match.groups()
         if phrase is not None:
-            words = re.findall(r"\w+", phrase.lower())
+            words = _WORD.findall(phrase.lower())
             if not words:
                 continue
             (parsed.excluded if neg_phrase else parsed.phrases).append(words)
@@ -66,7 +75,7 @@ def parse(text):
             lowered = word.lower()
             if neg_word:
                 parsed.excluded.append([lowered])
-            else:
+            elif (lowered, bool(star)) not in parsed.words:
                 parsed.words.append((lowered, bool(star)))
         if len(parsed.words) + len(parsed.phrases) >= MAX_WORDS:
             break

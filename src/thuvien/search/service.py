@@ -9,7 +9,7 @@ from tantivy import Occur, Order, Query
 from thuvien.core.vietnamese import decode_typed, fold
 from thuvien.search import index
 from thuvien.search.documents import ANY_LIBRARY
-from thuvien.search.query import filter_query, parse, restricted_query, text_query, year_range_query
+from thuvien.search.query import MATCH_FIELDS, filter_query, parse, restricted_query, text_query, year_range_query
 
 FACETS = {
     "library": "f_library",
@@ -61,7 +61,8 @@ def build_query(request, rank=True, searcher=None):
     ``rank=False`` leaves out the clauses that only rank (for counting and facets).
     """
     parsed = parse(request.q)
-    clauses = [(Occur.Must, text_query(parsed, request.scope, rank=rank, searcher=searcher))]
+    scope = request.scope if request.scope in MATCH_FIELDS else "any"
+    clauses = [(Occur.Must, text_query(parsed, scope, rank=rank, searcher=searcher))]
     if not request.include_restricted:
         clauses.append((Occur.MustNot, restricted_query()))
     if request.library:
