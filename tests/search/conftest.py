@@ -6,6 +6,23 @@ import pytest
 
 
 @pytest.fixture
+def network(db):
+    """Three libraries of the Ninh Bình network: enough for search, far quicker to
+    build than the whole demo network (overrides the shared fixture here only)."""
+    from thuvien.network.models import Library, LibraryType
+
+    root = Library.objects.create(code="NB", name="Mạng lưới thư viện tỉnh Ninh Bình",
+                                  library_type=LibraryType.NETWORK)
+    libraries = {
+        code: Library.objects.create(code=code, name=name, library_type=kind, parent=root)
+        for code, name, kind in [("NB-TVT", "Thư viện tỉnh Ninh Bình", "provincial"),
+                                 ("NB-KS", "Thư viện huyện Kim Sơn", "district"),
+                                 ("NB-YM", "Thư viện huyện Yên Mô", "district")]
+    }
+    return {"NB": root, **libraries}
+
+
+@pytest.fixture
 def queued(monkeypatch):
     """Inside ``with queued():`` changes only reach the queue; they are indexed in one
     drain on leaving (one tantivy commit instead of one per change: quicker tests)."""
