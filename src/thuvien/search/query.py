@@ -191,6 +191,9 @@ def _discriminates(searcher, name, form):
 
 
 def _rank_clauses(parsed, scope, searcher=None):
+    # A query typed with no diacritic at all says nothing about them: its words rank
+    # by their folded form only (Telex/VNI readings still count as typed forms).
+    accented = any(fold(w) != w for w, _ in parsed.words) or any(fold(w) != w for p in parsed.phrases for w in p)
     clauses = []
     for word, prefix in parsed.words:
         if prefix:
@@ -198,12 +201,12 @@ def _rank_clauses(parsed, scope, searcher=None):
         exact, _folded = _word_forms(word)
         for name, weight in RANK_FIELDS[scope]:
             for i, form in enumerate(exact):
-                if not _discriminates(searcher, name, form):
+                if (i == 0 and not accented) or not _discriminates(searcher, name, form):
                     continue
                 # A Telex/VNI reading counts a little less than the word as typed.
                 clauses.append(_boosted(_term(name, form), weight * (1.0 if i == 0 else TYPED_BOOST)))
     for phrase in parsed.phrases:
-        if len(phrase) > 1:
+        if len(phrase) > 1 and accented:
             for name, weight in RANK_FIELDS[scope]:
                 clauses.append(_boosted(Query.phrase_query(schema(), name, phrase), weight))
     return clauses
