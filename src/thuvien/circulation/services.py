@@ -464,9 +464,32 @@ def _notify(task_name, *args):
 # --------------------------------------------------------------------------- checkout
 
 @transaction.atomic
+def _lock_reader_and_item(card_number, barcode):
+    """The reader and the copy, both locked, in one statement; the usual errors otherwise."""
+    card, code = _clean_key(card_number), _clean_key(barcode)
+    reader_columns, item_columns = HOT_COLUMNS[Reader], HOT_COLUMNS[Item]
+    row = None
+    if card and code:
+        suffix = " FOR NO KEY UPDATE OF r, i" if connection.vendor == "postgresql" else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join('r.' + c for c in reader_columns)}, {', '.join('i.' + c for c in item_columns)} "
+                f"FROM {Reader._meta.db_table} r, {Item._meta.db_table} i "
+                f"WHERE r.card_number = %s AND i.barcode = %s{suffix}", [card, code])
+            row = cursor.fetchone()
+    if row is None:  # say which one is unknown
+        _get_reader(card)
+        _get_item(code, lock=False)
+        raise CirculationError("unknown_item")
+    n = len(reader_columns)
+    reader = _from_row(Reader, reader_columns, row[:n])
+    if reader.status == ReaderStatus.ERASED:
+        raise CirculationError("unknown_reader")
+    return reader, Item.from_db(connection.alias, item_columns, list(row[n:]))
+
+
 def _checkout(actor, card_number, barcode, library, channel, override):
-    reader = _get_reader(card_number, lock=True)
-    item = _get_item(barcode)
+    reader, item = _lock_reader_and_item(card_number, barcode)
     now = timezone.now()  # after the locks: loans of one copy never overlap in time
     self_service = _is_self(actor, reader) and not _can_circulate(actor, library)
     if not self_service and not _can_circulate(actor, library):
