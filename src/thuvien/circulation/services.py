@@ -83,36 +83,40 @@ DEFAULT_RULE = _DefaultRule()
 RULE_FIELDS = [f.attname for f in LoanRule._meta.concrete_fields]
 
 
+def _rule_sql():
+    """SELECT of the best rule for (library, category, item type): 3 parameters."""
+    columns = ", ".join(connection.ops.quote_name(name) for name in RULE_FIELDS)
+    return (
+        f"SELECT {columns} FROM {LoanRule._meta.db_table} "
+        "WHERE (library_id = %s OR library_id IS NULL) AND (category_id = %s OR category_id IS NULL) "
+        "AND (item_type = %s OR item_type = '') "
+        "ORDER BY (CASE WHEN library_id IS NULL THEN 0 ELSE 4 END + CASE WHEN item_type = '' THEN 0 ELSE 2 END "
+        "+ CASE WHEN category_id IS NULL THEN 0 ELSE 1 END) DESC, id LIMIT 1"
+    )
+
+
+def _rule_from_row(values):
+    """A read-only view of a LoanRule row (``values`` in RULE_FIELDS order), or the default."""
+    best = dict(zip(RULE_FIELDS, values))
+    if best["id"] is None:
+        return DEFAULT_RULE
+    for name in ("fine_per_day", "max_fines", "lost_fee"):
+        best[name] = Decimal(str(best[name]))
+    best["can_leave_building"], best["holds_allowed"] = bool(best["can_leave_building"]), bool(best["holds_allowed"])
+    best["pk"] = best["id"]
+    return SimpleNamespace(**best)
+
+
 def resolve_rule(library, category, item_type=""):
     """The most specific rule for library × category × item type: a library's own rule
     beats the network's, then a rule naming the item type beats one that does not, then
     one naming the category; the network default applies where nothing more specific does."""
     library_id = getattr(library, "pk", library)
     category_id = getattr(category, "pk", category)
-    # Plain SQL: this runs on every checkout and checkin.
-    columns = ", ".join(connection.ops.quote_name(name) for name in RULE_FIELDS)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns} FROM {LoanRule._meta.db_table} "
-            "WHERE (library_id = %s OR library_id IS NULL) AND (category_id = %s OR category_id IS NULL) "
-            "AND (item_type = %s OR item_type = '')",
-            [library_id, category_id, item_type or ""],
-        )
-        rows = cursor.fetchall()
-    best, best_score = None, -1
-    for row in rows:
-        values = dict(zip(RULE_FIELDS, row))
-        score = ((4 if values["library_id"] else 0) + (2 if values["item_type"] else 0)
-                 + (1 if values["category_id"] else 0))
-        if score > best_score:
-            best, best_score = values, score
-    if best is None:
-        return DEFAULT_RULE
-    for name in ("fine_per_day", "max_fines", "lost_fee"):
-        best[name] = Decimal(str(best[name]))
-    best["can_leave_building"], best["holds_allowed"] = bool(best["can_leave_building"]), bool(best["holds_allowed"])
-    best["pk"] = best["id"]
-    return SimpleNamespace(**best)  # read-only view of the LoanRule row
+        cursor.execute(_rule_sql(), [library_id, category_id, item_type or ""])
+        row = cursor.fetchone()
+    return _rule_from_row(row) if row else DEFAULT_RULE
 
 
 # --------------------------------------------------------------------------- calendars
@@ -133,6 +137,31 @@ def _closed_checker(library, start, end):
     if not weekdays:
         return lambda day: False  # a library with no opening day: never push dates
     return lambda day: day in closed or str(day.weekday()) not in weekdays
+
+
+def _closed_days_sql():
+    """A scalar subquery: the closed days of a library (and the network's) between two
+    dates, as one comma-separated string. 3 parameters: library id, start, end."""
+    aggregate = "string_agg(CAST(date AS text), ',')" if connection.vendor == "postgresql" \
+        else "group_concat(date, ',')"
+    return (f"(SELECT {aggregate} FROM {ClosedDay._meta.db_table} "
+            "WHERE (library_id = %s OR library_id IS NULL) AND date >= %s AND date <= %s)")
+
+
+def _checker_from(weekdays, closed_csv):
+    closed = {dt.date.fromisoformat(value[:10]) for value in (closed_csv or "").split(",") if value}
+    weekdays = "0123456" if weekdays is None else weekdays
+    if not weekdays:
+        return lambda day: False
+    return lambda day: day in closed or str(day.weekday()) not in weekdays
+
+
+def _first_open(is_closed, day):
+    for _step in range(MAX_CALENDAR_SCAN):
+        if not is_closed(day):
+            return day
+        day += dt.timedelta(days=1)
+    return day
 
 
 def next_open_day(library, day):
@@ -286,6 +315,47 @@ def _raw_locked(model, column, value):
     return model.from_db(connection.alias, names, values)
 
 
+def _from_row(model, names, values):
+    """A model instance from plain-SQL values, through the fields' database converters."""
+    converted = []
+    for name, value in zip(names, values):
+        field = model._meta.get_field(name)
+        column = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, names, converted)
+
+
+LOAN_COLUMNS = [f.attname for f in Loan._meta.concrete_fields]
+
+
+def _lock_for_checkin(barcode):
+    """(item, open loan or None, a hold waiting: True/False, or None if not asked), with
+    the copy and its loan locked. One statement when the copy is on loan (the usual case)."""
+    code = _clean_key(barcode)
+    if not code:
+        raise CirculationError("unknown_item")
+    item_columns = HOT_COLUMNS[Item]
+    suffix = " FOR NO KEY UPDATE OF i, l" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join('i.' + c for c in item_columns)}, {', '.join('l.' + c for c in LOAN_COLUMNS)}, "
+            "r.keep_history, "
+            f"(SELECT COUNT(*) FROM {Hold._meta.db_table} h WHERE h.record_id = i.record_id AND h.status = 'waiting' "
+            "AND (h.library_id IS NULL OR h.library_id = i.library_id)) "
+            f"FROM {Item._meta.db_table} i JOIN {Loan._meta.db_table} l ON l.item_id = i.id AND l.returned_at IS NULL "
+            f"LEFT JOIN {Reader._meta.db_table} r ON r.id = l.reader_id WHERE i.barcode = %s{suffix}", [code])
+        row = cursor.fetchone()
+    if row is None:
+        return _get_item(code), None, None
+    n = len(item_columns)
+    item = Item.from_db(connection.alias, item_columns, list(row[:n]))
+    loan = _from_row(Loan, LOAN_COLUMNS, row[n:n + len(LOAN_COLUMNS)])
+    loan.reader_keep_history = bool(row[-2])
+    return item, loan, bool(row[-1])
+
+
 def _get_item(barcode, lock=True):
     code = _clean_key(barcode)
     if not code:
@@ -408,7 +478,27 @@ def _checkout(actor, card_number, barcode, library, channel, override):
         raise CirculationError("already_on_loan")
     if item.status == ItemStatus.WITHDRAWN:
         raise CirculationError("item_withdrawn")
-    rule = resolve_rule(library, reader.category_id, item.item_type)
+    # One round trip: the loan rule, the reader's open loans, fines owed, whether a hold is
+    # involved at all, and the library's calendar for the coming year.
+    today = timezone.localdate(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT best_rule.*, "
+            f"(SELECT COUNT(*) FROM {Loan._meta.db_table} WHERE reader_id = %s AND returned_at IS NULL), "
+            f"(SELECT COALESCE(SUM(amount), 0) FROM {LedgerEntry._meta.db_table} WHERE reader_id = %s), "
+            f"(SELECT COUNT(*) FROM {Hold._meta.db_table} WHERE (item_id = %s OR (reader_id = %s AND record_id = %s)) "
+            "AND status IN ('waiting', 'in_transit', 'ready')), "
+            f"(SELECT open_weekdays FROM {Calendar._meta.db_table} WHERE library_id = %s), "
+            f"{_closed_days_sql()} "
+            f"FROM (SELECT 1 AS one) x LEFT JOIN ({_rule_sql()}) best_rule ON 1 = 1",
+            [reader.pk, reader.pk, item.pk, reader.pk, item.record_id, library.pk,
+             library.pk, today, today + dt.timedelta(days=MAX_CALENDAR_SCAN),
+             library.pk, reader.category_id, item.item_type or ""])
+        row = cursor.fetchone()
+    width = len(RULE_FIELDS)
+    rule = _rule_from_row(row[:width])
+    open_loans, owed, hold_count, weekdays, closed_csv = row[width:]
+    open_loans, owed = int(open_loans), Decimal(str(owed or 0))
     if item.status == ItemStatus.NOT_FOR_LOAN or not rule.can_leave_building:
         problems.append(CirculationError("not_for_loan"))
     elif item.status in (ItemStatus.LOST, ItemStatus.DAMAGED, ItemStatus.IN_PROCESSING):
@@ -417,16 +507,6 @@ def _checkout(actor, card_number, barcode, library, channel, override):
         problems.append(CirculationError("item_in_transit"))
 
     # Holds: this reader's own hold is filled by the loan; a copy kept for someone else is a block.
-    # One round trip: open loans, fines owed, and whether a hold is involved at all.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {Loan._meta.db_table} WHERE reader_id = %s AND returned_at IS NULL), "
-            f"(SELECT COALESCE(SUM(amount), 0) FROM {LedgerEntry._meta.db_table} WHERE reader_id = %s), "
-            f"(SELECT COUNT(*) FROM {Hold._meta.db_table} WHERE (item_id = %s OR (reader_id = %s AND record_id = %s)) "
-            "AND status IN ('waiting', 'in_transit', 'ready'))",
-            [reader.pk, reader.pk, item.pk, reader.pk, item.record_id])
-        open_loans, owed, hold_count = cursor.fetchone()
-    open_loans, owed = int(open_loans), Decimal(str(owed or 0))
     holds = []
     if hold_count:
         holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
@@ -450,7 +530,7 @@ def _checkout(actor, card_number, barcode, library, channel, override):
         if cursor.rowcount != 1:
             raise CirculationError("already_on_loan")
     item.status = ItemStatus.ON_LOAN
-    due = due_date_for(library, rule.loan_days, timezone.localdate(now))
+    due = _first_open(_checker_from(weekdays, closed_csv), today + dt.timedelta(days=rule.loan_days))
     loan = Loan(
         item=item, reader=reader, category_id=reader.category_id, reader_library_id=reader.home_library_id,
         library=library, checked_out_at=now, due_at=_end_of_day(due), channel=channel,
@@ -510,10 +590,10 @@ def _next_hold_for(item, lock=True):
     return qs.first()
 
 
-def _route(item, library, now, hold=None):
+def _route(item, library, now, hold=None, nobody_waiting=False):
     """Decide what happens to a copy that is at ``library`` and free: fill a hold
     (ready here or sent to the pickup library), go home, or go back on the shelf."""
-    if hold is None:
+    if hold is None and not nobody_waiting:
         hold = _next_hold_for(item)
     if hold is not None:
         hold.item = item
@@ -543,11 +623,10 @@ def _route(item, library, now, hold=None):
 
 @transaction.atomic
 def _checkin(actor, barcode, library, channel):
-    item = _get_item(barcode)
+    item, loan, waiting = _lock_for_checkin(barcode)
     now = timezone.now()
     if actor is not None and not _can_circulate(actor, library):
         raise CirculationError("not_permitted")
-    loan = _open_loan(item)
     fine = Decimal(0)
     restore = ItemStatus.AVAILABLE
     if loan is not None:
@@ -601,7 +680,7 @@ def _checkin(actor, barcode, library, channel):
             _set_item_status(item, ItemStatus.NOT_FOR_LOAN)
     else:
         # Lost or damaged copies found again come back into circulation too.
-        action, hold, destination, message = _route(item, library, now, hold)
+        action, hold, destination, message = _route(item, library, now, hold, nobody_waiting=waiting is False)
         if action == "shelve":
             _set_item_status(item, ItemStatus.AVAILABLE)
     if fine:
