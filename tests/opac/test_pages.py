@@ -6,7 +6,6 @@ import unicodedata
 import pytest
 
 
-
 @pytest.fixture
 def catalogue(db, use_shared_index):
     """Every test here only reads: they share one catalogue (see conftest)."""
