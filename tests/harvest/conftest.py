@@ -44,7 +44,7 @@ class Replay:
         self.server.log = []
         self.server.route = lambda params: (404, None)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/oai"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     @property
     def log(self):

@@ -1,5 +1,7 @@
 """The OAI-PMH harvester against real recorded responses (Zenodo, DSpace via pyoai, Sickle)."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -192,6 +194,15 @@ def test_network_error_is_retried_then_reported(replay, oai_data):
     assert _records(source).count() == 1
 
 
+def test_http_503_is_retried(replay, oai_data):
+    html_page = oai_data / "zenodo_recorded" / "identify_01.xml"
+    replay.routes(_sickle_route(oai_data, {"ListRecords3.xml": [(503, html_page), (503, html_page)]}))
+    source = _source(replay, "busy")
+    run = service.run_harvest(source)
+    assert run.state == "ok", run.message
+    assert run.message.count("HTTP 503") == 2
+
+
 def test_unreachable_repository_fails_cleanly(db):
     source = service.add_source("nowhere", "http://127.0.0.1:9/oai")
     run = service.run_harvest(source)
@@ -281,3 +292,52 @@ def test_scheduled_runs(replay, oai_data):
     assert service.due_sources() == []
     assert harvest_source_task.call(manual.pk) == "ok"
     assert _records(manual).count() == 1
+
+
+def test_html_page_instead_of_a_repository(replay, oai_data):
+    """A base URL that answers an HTML page (recorded from httpbun): reported, nothing changed."""
+    html_page = oai_data / "zenodo_recorded" / "identify_01.xml"
+    replay.routes(lambda params: html_page)
+    source = _source(replay, "html")
+    run = service.run_harvest(source)
+    assert run.state == "failed"
+    assert "broken XML" in run.message
+    source.refresh_from_db()
+    assert source.high_water_mark is None and source.resume_token == ""
+    assert not _records(source).exists()
+
+
+@pytest.mark.parametrize("prefix", ["marc21", "oai_dc"])
+def test_harvests_our_own_provider(replay, make_record, client, settings, tmp_path, prefix):
+    """Our /oai (three records, pages of two, one withdrawn) recorded through the test client
+    and replayed: the harvester reads every page, and the withdrawal arrives as a deletion."""
+    settings.OAI_PAGE_SIZE = 2
+    titles = ["Địa chí Ninh Bình", "Văn hóa Tràng An", "Lịch sử Hoa Lư"]
+    records = [make_record(title, authors=["Nguyễn, Văn An"]) for title in titles]
+    from thuvien.catalog import services as catalog
+
+    catalog.withdraw_record(records[2])
+    recorded, params = {}, {"verb": "ListRecords", "metadataPrefix": prefix}
+    while params:
+        body = client.get("/oai", params).content
+        recorded[frozenset(params.items())] = body
+        token = re.search(rb"<resumptionToken[^>]*>([^<]+)</resumptionToken>", body)
+        params = {"verb": "ListRecords", "resumptionToken": token.group(1).decode()} if token else None
+    recorded[frozenset({("verb", "Identify")})] = client.get("/oai", {"verb": "Identify"}).content
+    assert len(recorded) == 3  # two pages and Identify
+    assert b'status="deleted"' in b"".join(recorded.values())
+    pages = {}
+    for n, (key, body) in enumerate(recorded.items()):
+        pages[key] = replay_file = tmp_path / f"oai-{n}.xml"
+        replay_file.write_bytes(body)
+    replay.routes(lambda p: pages.get(frozenset(p.items()), (404, None)))
+
+    source = _source(replay, "self", metadata_prefix=prefix)
+    run = service.run_harvest(source)
+    assert run.state == "ok", run.message
+    assert (run.pages, run.created) == (2, 2)
+    assert sorted(_records(source).values_list("title", flat=True)) == sorted(titles[:2])
+    copy = _records(source).get(title=titles[0])
+    assert copy.authors and "Nguyễn" in copy.authors[0]
+    source.refresh_from_db()
+    assert source.granularity == "YYYY-MM-DDThh:mm:ssZ"

@@ -74,3 +74,20 @@ def test_due_harvests_enqueued(db):
     assert enqueue_due_harvests() == ["a"]
     assert enqueue_due_harvests() == []  # already waiting for the worker
     assert DBTaskResult.objects.count() == 1
+
+
+def test_schedule_queues_due_work_once(db, settings, tmp_path):
+    """The worker's scheduler hook: due harvests and a stale open data build, each queued once."""
+    from django_tasks_db.models import DBTaskResult
+
+    from thuvien.interop.harvest import service
+    from thuvien.interop.tasks import build_opendata_task, schedule
+
+    settings.OPENDATA_DIR = tmp_path / "opendata"
+    service.add_source("a", "https://a.example/oai", interval_hours=24)
+    assert schedule() == ["harvest:a", "opendata"]
+    assert schedule() == []
+    assert DBTaskResult.objects.count() == 2
+    DBTaskResult.objects.all().delete()
+    build_opendata_task.call()  # fresh dumps: nothing to build for a day
+    assert schedule() == ["harvest:a"]

@@ -165,8 +165,15 @@ def test_odd_parameters_never_fail(client, catalogue):
 
 
 def test_record_page_in_english(client, catalogue):
-    html = html_of(client.get(f"/record/{catalogue['de_men'].pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+    url = f"/record/{catalogue['de_men'].pk}/"
+    client.post("/i18n/setlang/", {"language": "en", "next": url})
+    html = html_of(client.get(url))
     assert "Where to find it" in html and "On loan" in html and "Call number" in html
+
+
+def test_vietnamese_is_the_default_whatever_the_browser_says(client, catalogue):
+    html = html_of(client.get(f"/record/{catalogue['de_men'].pk}/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
+    assert 'lang="vi"' in html and "Where to find it" not in html
 
 
 def test_record_page_offers_the_reader_services(vi, catalogue):

@@ -1,7 +1,8 @@
-"""Background tasks of the interop app (django-tasks; run by `thuvien db_worker`).
+"""Background tasks of the interop app (django-tasks; run by `thuvien worker`).
 
-A scheduler (cron or a systemd timer) runs ``thuvien harvest --enqueue-due`` and
-``thuvien opendata build --enqueue`` as often as wanted; the work itself runs in the worker.
+``schedule()`` is the scheduler entry point: `thuvien worker` calls it every few minutes,
+and a cron job may run ``thuvien harvest --enqueue-due`` / ``thuvien opendata build
+--enqueue`` instead. It only queues; the work itself runs in the worker.
 """
 
 from django_tasks import task
@@ -57,3 +58,34 @@ def build_opendata_task():
     from thuvien.interop.opendata import build
 
     return [entry["file"] for entry in build()["files"]]
+
+
+def _waiting(task_obj):
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - another backend
+        return False
+    return DBTaskResult.objects.filter(task_path=task_obj.module_path, status__in=["READY", "RUNNING"]).exists()
+
+
+def schedule(now=None):
+    """Queue the harvests that are due, and an open data build when the dumps are older than
+    ``OPENDATA_BUILD_EVERY_HOURS`` (default 24; 0: never). Returns what was queued."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    from thuvien.interop import opendata
+
+    queued = [f"harvest:{name}" for name in enqueue_due_harvests()]
+    every = getattr(settings, "OPENDATA_BUILD_EVERY_HOURS", 24)
+    if every:
+        current = opendata.manifest()
+        built = parse_datetime(current["generated_at"]) if current else None
+        if (built is None or built + timedelta(hours=every) <= (now or timezone.now())) \
+                and not _waiting(build_opendata_task):
+            build_opendata_task.enqueue()
+            queued.append("opendata")
+    return queued

@@ -1,7 +1,8 @@
 """Open interfaces mounted at the site root: /oai, /sru and /opendata."""
 
-from django.urls import include, path
+from django.urls import path
 
+from thuvien.interop import opendata_views
 from thuvien.interop.oai.views import oai
 from thuvien.interop.sru.views import sru
 
@@ -9,5 +10,6 @@ app_name = "interop"
 urlpatterns = [
     path("oai", oai, name="oai"),
     path("sru", sru, name="sru"),
-    path("opendata", include("thuvien.interop.opendata_urls")),
+    path("opendata", opendata_views.index, name="opendata"),
+    path("opendata/<str:name>", opendata_views.download, name="opendata_file"),
 ]

@@ -29,6 +29,18 @@ def drain_index():
         close_old_connections()
 
 
+def interop_schedule():
+    """Queue due OAI-PMH harvests and the daily open data build (``interop.tasks.schedule``)."""
+    from thuvien.interop.tasks import schedule
+
+    try:
+        return schedule()
+    except Exception:
+        log.exception("interop schedule failed")
+    finally:
+        close_old_connections()
+
+
 def circulation_notices():
     from thuvien.circulation.tasks import queue_notices
 
@@ -60,8 +72,12 @@ class Command(DbWorkerCommand):
         worker.configure_signals()
         notices_every = options.get("notices_every") or 0
         last_notices = None
+        last_schedule = None
         try:
             while worker.running:
+                if not batch and (last_schedule is None or time.monotonic() - last_schedule >= 300):
+                    last_schedule = time.monotonic()
+                    interop_schedule()  # due harvests, daily open data build (not in --batch)
                 if notices_every and (last_notices is None or time.monotonic() - last_notices >= notices_every):
                     last_notices = time.monotonic()
                     circulation_notices()
