@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "thuvien.digital.middleware.OpenTileMiddleware",  # open IIIF tiles: no session needed
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "thuvien.core.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -191,3 +191,5 @@ OAI_ADMIN_EMAILS = [e for e in os.environ.get("THUVIEN_OAI_ADMIN_EMAIL", "").spl
 OAI_BASE_URL = os.environ.get("THUVIEN_OAI_BASE_URL", "")  # behind a proxy: https://host/oai
 OAI_PAGE_SIZE = int(os.environ.get("THUVIEN_OAI_PAGE_SIZE", 500))
 OAI_TOKEN_MAX_AGE = int(os.environ.get("THUVIEN_OAI_TOKEN_MAX_AGE", 24 * 3600))
+# The next page of a list is rendered while the harvester reads this one (interop/oai/prefetch.py).
+OAI_PREFETCH = os.environ.get("THUVIEN_OAI_PREFETCH", "1") == "1"

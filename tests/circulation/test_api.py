@@ -99,9 +99,14 @@ def test_staff_desk_operations(client, circ, book, staff_token, reader_token):
     unknown = client.post(f"{BASE}/checkin", {"barcode": "NOPE", "library": "NB-KS"},
                           content_type="application/json", **_bearer(staff_token))
     assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_item"
-    nul = client.post(f"{BASE}/checkout", {"card_number": "KS\u0000", "barcode": "\ud800", "library": "NB-KS"},
-                      content_type="application/json", **_bearer(staff_token))
-    assert nul.status_code in (400, 404, 422)
+    for bad in ({"card_number": "KS\u0000", "barcode": "\ud800", "library": "NB-KS"},
+                {"card_number": "KS0001", "barcode": "T000001", "library": "NB\u0000"},
+                {"card_number": "KS0001", "barcode": "T000001", "library": "\udfff"}):
+        response = client.post(f"{BASE}/checkout", bad, content_type="application/json", **_bearer(staff_token))
+        assert response.status_code in (400, 404, 422), response.content
+    huge = client.post(f"{BASE}/me/holds", {"record_id": 2**70, "pickup_library": "NB-KS"},
+                       content_type="application/json", **_bearer(reader_token))
+    assert huge.status_code in (404, 422)
 
 
 def test_openapi_documents_circulation(client):

@@ -13,6 +13,7 @@ from thuvien.circulation.models import Hold, HoldStatus, Loan
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connections between polls
 def test_notices_command_and_worker(circ, book, capsys):
     from django_tasks_db.models import DBTaskResult
 

@@ -9,7 +9,16 @@ from thuvien.catalog.models import Item, ItemStatus
 from thuvien.circulation import services
 from thuvien.circulation.errors import CirculationError
 from thuvien.circulation.models import (
-    Calendar, ClosedDay, Hold, HoldStatus, LedgerEntry, Loan, LoanRule, Override, Reader, Transfer,
+    Calendar,
+    ClosedDay,
+    Hold,
+    HoldStatus,
+    LedgerEntry,
+    Loan,
+    LoanRule,
+    Override,
+    Reader,
+    Transfer,
 )
 
 pytestmark = pytest.mark.django_db

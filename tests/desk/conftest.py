@@ -29,6 +29,26 @@ def _no_search_index(monkeypatch):
 
 
 @pytest.fixture
+def network(db):
+    """The demo network as ``tests/conftest.py`` builds it, written in a few bulk inserts
+    (the desk tests need dozens of fresh networks; locations are left out)."""
+    from thuvien.core.vietnamese import sort_key
+    from thuvien.demo import data
+    from thuvien.network.models import Library
+
+    def library(code, name, kind, **fields):
+        return Library(code=code, name=name, name_sort=sort_key(name), library_type=kind, **fields)
+
+    root = library(*data.NETWORK, "network")
+    root.save()
+    rows = Library.objects.bulk_create([
+        library(code, name, kind, parent=root, district=district, address=address)
+        for code, name, kind, district, address in data.LIBRARIES
+    ])
+    return {"NB": root, **{lib.code: Library.objects.get(code=lib.code) for lib in rows}}
+
+
+@pytest.fixture
 def login(staff, demo_password):
     """login("kimson_desk") -> a test client logged in as that demo staff account."""
 

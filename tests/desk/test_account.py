@@ -47,9 +47,10 @@ def test_repeated_wrong_passwords_are_throttled(circ):
 def test_loans_due_dates_renewal_and_fines(circ, reader_client):
     loan = services.checkout(None, "KS0001", circ["ks_copy"], circ["ks"])
     other = services.checkout(None, "YM0001", circ["ks_copy2"], circ["ks"])
-    LedgerEntry.objects.create(reader=circ["lan"], kind="fine", amount=7000)
+    LedgerEntry.objects.create(reader=circ["lan"], kind="fine", amount=7000, note="7 ngày quá hạn")
     client = reader_client()
     text = client.get("/account/").content.decode()
+    assert "7 ngày quá hạn" in text
     assert "Truyện Kiều" in text and loan.due_at.astimezone().strftime("%d/%m/%Y") in text
     assert "7.000 đ" in text
 
@@ -71,6 +72,9 @@ def test_loans_due_dates_renewal_and_fines(circ, reader_client):
 def test_place_and_cancel_holds(circ, reader_client, make_record):
     client = reader_client()
     record = circ["de_men"]
+    opac_page = client.get(f"/record/{record.pk}/").content.decode()
+    assert f'href="/account/holds/new/{record.pk}/"' in opac_page
+    assert f'href="/account/requests/copy/new/{record.pk}/"' in opac_page
     page = client.get(f"/account/holds/new/{record.pk}/").content.decode()
     assert "Thư viện huyện Yên Mô" in page
     client.post(f"/account/holds/new/{record.pk}/", {"scope": "any", "pickup_library": circ["ks"].pk})

@@ -41,6 +41,9 @@ def test_scan_card_lend_and_check_in(login, circ):
     assert "Đã cho mượn" in " ".join(messages_of(response))
     assert "Truyện Kiều" in text and timezone.localtime(loan.due_at).strftime("%d/%m/%Y") in text
 
+    # The next reader's card scanned into the copy box opens that reader.
+    assert desk.post(reader_url("KS0001") + "checkout/", {"barcode": "YM0001"})["Location"] == reader_url("YM0001")
+
     response = desk.post(DESK + "checkin/", {"barcode": circ["ks_copy"]}, follow=True)
     assert response.status_code == 200
     assert not open_loans(circ["ks_copy"]).exists()
@@ -72,12 +75,15 @@ def test_check_in_says_hold_for_a_named_reader_and_transit_to_another_library(lo
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("barcode", ["KHONG-CO", "", "   "])
-def test_checkout_of_an_unknown_barcode_is_refused_and_changes_nothing(login, circ, barcode):
+def test_checkout_of_an_unknown_barcode_is_refused_and_changes_nothing(login, circ):
     desk = login("kimson_desk")
-    response = desk.post(reader_url("KS0001") + "checkout/", {"barcode": barcode}, follow=True)
-    assert response.status_code == 200
-    assert messages_of(response) and response.context["messages"]
+    for barcode in ("KHONG-CO", "", "   ", "x" * 500):
+        response = desk.post(reader_url("KS0001") + "checkout/", {"barcode": barcode}, follow=True)
+        assert response.status_code == 200
+        assert messages_of(response), barcode
+    assert "Không có bản sách nào có mã vạch này" in " ".join(messages_of(response))
+    response = desk.post(DESK + "checkin/", {"barcode": "KHONG-CO"}, follow=True)
+    assert "KHONG-CO: Không có bản sách" in " ".join(messages_of(response))
     assert not Loan.objects.exists()
 
 
@@ -166,12 +172,20 @@ def test_renew_and_renewal_not_allowed(login, circ):
     assert response.status_code == 200
     assert "gia hạn" in " ".join(messages_of(response))
     assert Loan.objects.get(pk=loan.pk).renewals == 1
+    # Staff may override the renewal limit; the override is recorded.
+    Hold.objects.all().delete()
+    Loan.objects.filter(pk=loan.pk).update(renewals=2)
+    response = desk.post(reader_url("KS0001") + "renew/", {"barcode": circ["ks_copy"]}, follow=True)
+    assert 'value="renewal_limit"' in response.content.decode() and Loan.objects.get(pk=loan.pk).renewals == 2
+    desk.post(reader_url("KS0001") + "renew/", {"barcode": circ["ks_copy"], "override": "renewal_limit"})
+    assert Loan.objects.get(pk=loan.pk).renewals == 3
+    assert Override.objects.get(code="renewal_limit").operation == "renew"
     # Renew mode: a copy not on loan.
     response = desk.post(DESK + "renew/", {"barcode": circ["ym_copy"]}, follow=True)
     assert response.status_code == 200 and messages_of(response)
     # A copy that is not this reader's loan.
     response = desk.post(reader_url("YM0001") + "renew/", {"barcode": circ["ks_copy"]}, follow=True)
-    assert Loan.objects.get(pk=loan.pk).renewals == 1 and messages_of(response)
+    assert Loan.objects.get(pk=loan.pk).renewals == 3 and messages_of(response)
     response = desk.post(reader_url("KS0001") + "renew/", {"all": "1"}, follow=True)
     assert response.status_code == 200
 
@@ -189,6 +203,8 @@ def test_lost_damaged_fines_and_payments(login, circ):
     assert Item.objects.get(barcode=circ["ks_copy"]).status == ItemStatus.LOST
     charge = LedgerEntry.objects.get(kind="lost")
     assert charge.amount > 0
+    desk.post(DESK + "items/damaged/", {"barcode": circ["ks_copy2"], "confirm": "1", "fee": "mười nghìn"})
+    assert Item.objects.get(barcode=circ["ks_copy2"]).status == ItemStatus.AVAILABLE
     desk.post(DESK + "items/damaged/", {"barcode": circ["ks_copy2"], "confirm": "1"})
     assert Item.objects.get(barcode=circ["ks_copy2"]).status == ItemStatus.DAMAGED
 
@@ -200,6 +216,29 @@ def test_lost_damaged_fines_and_payments(login, circ):
     assert LedgerEntry.objects.get(kind="payment").amount == -20000
     panel = desk.get(reader_url("KS0001")).content.decode()
     assert "20.000 đ" in panel
+    owed = sum(e.amount for e in LedgerEntry.objects.filter(reader__card_number="KS0001"))
+    desk.post(reader_url("KS0001") + "waive/", {"amount": "5000"})  # no reason given
+    assert not LedgerEntry.objects.filter(kind="waiver").exists()
+    desk.post(reader_url("KS0001") + "waive/", {"amount": "5000", "note": "Hoàn cảnh khó khăn"})
+    assert sum(e.amount for e in LedgerEntry.objects.filter(reader__card_number="KS0001")) == owed - 5000
+
+
+@pytest.mark.django_db
+def test_erase_a_reader_keeps_anonymous_loans(login, circ):
+    from thuvien.circulation import services
+
+    services.checkout(None, "KS0001", circ["ks_copy"], circ["ks"])
+    desk = login("kimson_desk")
+    response = desk.post(reader_url("KS0001") + "erase/", {"confirm": "1"}, follow=True)
+    assert messages_of(response) and Reader.objects.get(pk=circ["lan"].pk).status == "active"  # a copy still out
+    services.checkin(None, circ["ks_copy"], circ["ks"])
+    desk.post(reader_url("KS0001") + "erase/", {})  # not confirmed
+    assert Reader.objects.get(pk=circ["lan"].pk).status == "active"
+    desk.post(reader_url("KS0001") + "erase/", {"confirm": "1"})
+    lan = Reader.objects.get(pk=circ["lan"].pk)
+    assert lan.status == "erased" and lan.name == "" and lan.email == ""
+    loan = Loan.objects.get(item__barcode=circ["ks_copy"])
+    assert loan.reader is None and loan.category_id is not None
 
 
 @pytest.mark.django_db
@@ -218,6 +257,10 @@ def test_staff_are_scoped_to_their_library(login, circ, client):
     desk.post(reader_url("YM0001") + "checkout/", {"barcode": circ["ym_copy"]})
     assert open_loans(circ["ym_copy"]).get().library == circ["ks"]  # lent at Kim Sơn, never "at Yên Mô"
     desk.post(DESK + "checkin/", {"barcode": circ["ym_copy"]})
+    # Kim Sơn's staff cannot declare a Yên Mô copy lost.
+    response = desk.post(DESK + "items/lost/", {"barcode": circ["ym_copy"], "confirm": "1"}, follow=True)
+    assert "không có quyền" in " ".join(messages_of(response)).lower()
+    assert Item.objects.get(barcode=circ["ym_copy"]).status != ItemStatus.LOST
     # A network administrator chooses the desk's library.
     admin = login("admin")
     admin.post(DESK + "library/", {"library": circ["ym"].pk})
@@ -228,20 +271,31 @@ def test_staff_are_scoped_to_their_library(login, circ, client):
 
 
 @pytest.mark.django_db
-def test_pull_list_shows_holds_to_fill_here(login, circ):
+def test_pull_list_and_hold_shelf(login, circ):
     from thuvien.circulation import services
 
     services.place_hold(None, "YM0001", circ["kieu"].pk, circ["ym"])
-    text = login("kimson_desk").get(DESK + "pull-list/").content.decode()
-    assert "Truyện Kiều" in text and "Trần Văn Minh" in text
+    services.place_hold(None, "KS0001", circ["kieu"].pk, circ["ks"])
+    kimson = login("kimson_desk")
+    text = kimson.get(DESK + "pull-list/").content.decode()
+    assert "Truyện Kiều" in text and "Trần Văn Minh" in text and "Nguyễn Thị Lan" in text
     assert "Truyện Kiều" not in login("yenmo_desk").get(DESK + "pull-list/").content.decode()
+    # Pull the copies and check them in: one goes to Yên Mô, one waits here for Lan.
+    kimson.post(DESK + "checkin/", {"barcode": circ["ks_copy"]})
+    kimson.post(DESK + "checkin/", {"barcode": circ["ks_copy2"]})
+    assert "Truyện Kiều" not in kimson.get(DESK + "pull-list/").content.decode()
+    shelf = kimson.get(DESK + "hold-shelf/").content.decode()
+    assert "Nguyễn Thị Lan" in shelf and circ["ks_copy2"] in shelf
+    outgoing = kimson.get(DESK + "transit/").content.decode()
+    assert circ["ks_copy"] in outgoing and "Thư viện huyện Yên Mô" in outgoing
 
 
 @pytest.mark.django_db
 def test_every_desk_page_answers(login, circ):
     desk = login("kimson_desk")
     for path in ("", "checkin/", "renew/", "items/", "items/?barcode=NOPE", "readers/", "readers/?q=Lan",
-                 "readers/new/", "readers/pending/", "readers/import/", "pull-list/", "transit/", "requests/",
+                 "readers/new/", "readers/pending/", "readers/import/", "pull-list/", "hold-shelf/", "transit/",
+                 "requests/",
                  "requests/?kind=postal&state=done", "readers/KS0001/edit/"):
         response = desk.get(DESK + path, follow=True)
         assert response.status_code == 200, path

@@ -119,20 +119,30 @@ def oai_id(record):
     return f"oai:{REPO}:{record.pk}"
 
 
-@pytest.fixture
-def catalogue(make_record, network):
+def build_catalogue():
     """Seven records: copies at Kim Sơn and Yên Mô, a map, a withdrawn and a restricted one."""
     from thuvien.catalog import services
     from thuvien.catalog.generate import marc_record
+    from thuvien.demo.loader import load_network
 
+    _root, network = load_network()
     kim_son, yen_mo = network["NB-KS"], network["NB-YM"]
+    barcodes = iter(range(1, 100))
+
+    def make(title, authors, copies, year, subjects=(), **kwargs):
+        record = services.create_record(marc_record(title=title, authors=authors, year=year, subjects=list(subjects),
+                                                    **kwargs))
+        for library in copies:
+            services.add_item(None, record, library, barcode=f"T{next(barcodes):06d}")
+        return record
+
     records = SimpleNamespace(
-        kieu=make_record("Truyện Kiều", ["Nguyễn, Du"], [kim_son, yen_mo], 2015, ["Văn học Việt Nam"], ddc="895.9221"),
-        cricket=make_record("Dế mèn phiêu lưu ký", ["Tô, Hoài"], [kim_son], 1941, ["Văn học thiếu nhi"]),
-        gazetteer=make_record("Địa chí Ninh Bình", ["Đặng, Minh Đức"], [yen_mo], 2005, ["Địa lý Việt Nam"]),
-        goats=make_record("Kỹ thuật nuôi dê", ["Lê, Văn Bình"], [], 2020, ["Chăn nuôi"]),
-        atlas=services.create_record(marc_record(title="Bản đồ hành chính tỉnh Ninh Bình", year=2019, material="e")),
-        withdrawn=make_record("Sách đã thanh lý", ["Phạm, Văn Cũ"], [kim_son], 1990),
+        kieu=make("Truyện Kiều", ["Nguyễn, Du"], [kim_son, yen_mo], 2015, ["Văn học Việt Nam"], ddc="895.9221"),
+        cricket=make("Dế mèn phiêu lưu ký", ["Tô, Hoài"], [kim_son], 1941, ["Văn học thiếu nhi"]),
+        gazetteer=make("Địa chí Ninh Bình", ["Đặng, Minh Đức"], [yen_mo], 2005, ["Địa lý Việt Nam"]),
+        goats=make("Kỹ thuật nuôi dê", ["Lê, Văn Bình"], [], 2020, ["Chăn nuôi"]),
+        atlas=make("Bản đồ hành chính tỉnh Ninh Bình", [], [], 2019, material="e"),
+        withdrawn=make("Sách đã thanh lý", ["Phạm, Văn Cũ"], [kim_son], 1990),
         secret=services.create_record(
             marc_record(title="Tài liệu mật quốc phòng", authors=["Hoàng, Văn Mật"], year=2000), visibility="staff"),
     )
@@ -141,3 +151,19 @@ def catalogue(make_record, network):
     for name in vars(records):
         getattr(records, name).refresh_from_db()
     return records
+
+
+@pytest.fixture
+def catalogue(db):
+    return build_catalogue()
+
+
+@pytest.fixture(scope="module")
+def module_catalogue(django_db_setup, django_db_blocker):
+    """The catalogue built once for a module of tests that each run in a savepoint inside it."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            yield build_catalogue()
+            transaction.set_rollback(True)

@@ -32,7 +32,7 @@ def test_pages_follow_tokens_with_cursor_and_complete_list_size(oai, catalogue, 
 
 def test_the_token_carries_the_set_and_dates(oai, catalogue, settings):
     settings.OAI_PAGE_SIZE = 1
-    pages = oai.harvest("ListIdentifiers", metadataPrefix="oai_dc", set="library:NB-KS", **{"from": "2000-01-01"})
+    pages = oai.harvest("ListIdentifiers", metadataPrefix="oai_dc", set="library:NB-KS", **{"from": "1960-01-01"})
     assert sorted(i for p in pages for i in identifiers(p)) == sorted(
         oai_id(r) for r in (catalogue.kieu, catalogue.cricket, catalogue.withdrawn, catalogue.secret))
 
@@ -133,6 +133,7 @@ def test_from_and_until_at_seconds_and_days(oai, catalogue):
     assert listed(**{"from": "2025-06-30", "until": "2025-06-30"}) == {kieu, cricket}
     assert listed(**{"from": "2025-07-01"}) == {gazetteer, withdrawn}
     assert listed(**{"from": "2025-07-01", "until": "2025-07-01"}) == {gazetteer, withdrawn}
+    assert listed(until="1969-12-31") == set()
     # datestamps are UTC, to the second
     root = oai.get(verb="GetRecord", identifier=cricket, metadataPrefix="oai_dc")
     assert root.findtext(".//oai:datestamp", namespaces=NS) == "2025-06-30T23:59:59Z"

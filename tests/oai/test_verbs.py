@@ -6,6 +6,12 @@ import pytest
 from .conftest import NS, OAI, REPO, deleted, error_codes, identifiers, oai_id
 
 
+@pytest.fixture
+def catalogue(module_catalogue, db):
+    """Read-only tests share one catalogue; what a test changes is rolled back after it."""
+    return module_catalogue
+
+
 def test_identify(oai, catalogue):
     root = oai.get(verb="Identify")
     identify = root.find("oai:Identify", NS)
@@ -24,7 +30,7 @@ def test_identify(oai, catalogue):
     assert root.find("oai:request", NS).attrib == {"verb": "Identify"}
 
 
-def test_identify_on_an_empty_repository_and_post(oai, db):
+def test_identify_by_post(oai, db):
     assert oai.post(verb="Identify").find("oai:Identify", NS) is not None
 
 
@@ -125,7 +131,7 @@ def test_deleted_and_restricted_records_are_deleted_headers(oai, catalogue):
     {"identifier": "oai:other.repo:1"},
     {"identifier": "not an identifier at all <>"},
 ])
-def test_get_record_unknown_identifier(oai, catalogue, params):
+def test_get_record_unknown_identifier(oai, db, params):
     assert error_codes(oai.get(verb="GetRecord", metadataPrefix="oai_dc", **params)) == ["idDoesNotExist"]
 
 

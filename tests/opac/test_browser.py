@@ -92,7 +92,7 @@ A11Y_CHECK = """() => {
 
 
 def test_pages_pass_a_quick_accessibility_check_on_a_phone(page, shelf):
-    page.set_viewport_size({"width": 375, "height": 740})
+    page.set_viewport_size({"width": 320, "height": 640})
     record = shelf["de_men"]
     for url in ("/", "/search/?q=ninh+binh", f"/record/{record.pk}/"):
         page.goto(url)

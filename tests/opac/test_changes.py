@@ -2,6 +2,7 @@
 
 from thuvien.catalog.models import Item, ItemStatus
 
+from .conftest import batched_indexing
 from .test_pages import html_of, titles
 
 
@@ -40,9 +41,10 @@ def test_restricted_and_withdrawn_records_are_not_public(vi, catalogue):
 def test_merged_record_redirects_to_the_record_it_lives_on(vi, network, make_record):
     from thuvien.cataloguing.merging import merge
 
-    keep = make_record("Tắt đèn", ["Ngô, Tất Tố"], copies=[network["NB-KS"]])
-    other = make_record("Tắt đèn", ["Ngô, Tất Tố"], copies=[network["NB-YM"]])
-    merge(None, keep, other)
+    with batched_indexing():
+        keep = make_record("Tắt đèn", ["Ngô, Tất Tố"], copies=[network["NB-KS"]])
+        other = make_record("Tắt đèn", ["Ngô, Tất Tố"], copies=[network["NB-YM"]])
+        merge(None, keep, other)
     response = vi.get(f"/record/{other.pk}/")
     assert response.status_code == 301 and response["Location"] == f"/record/{keep.pk}/"
     html = html_of(vi.get(response["Location"]))
@@ -72,18 +74,19 @@ def test_api_holdings_are_live(client, catalogue, network):
     assert all(c["available"] and c["status"] == "available" for h in data["holdings"] for c in h["copies"])
 
 
-def test_digital_copies_on_the_record_page_and_in_the_api(vi, catalogue, network, tmp_path):
-    from thuvien.digital.ingest import ingest
-    from thuvien.digital.samples import TEXTS, born_digital_pdf
+def test_digital_copies_on_the_record_page_and_in_the_api(vi, catalogue, network):
+    from thuvien.digital.models import DigitalObject
 
     record = catalogue["dia_chi"]
-    born_digital_pdf(TEXTS[:1], tmp_path / "born.pdf")
-    hidden = ingest([tmp_path / "born.pdf"], record, access="staff", library=network["NB-TVT"]).object
-    shown = ingest([tmp_path / "born.pdf"], record, access="open", library=network["NB-TVT"]).object
-    html = html_of(vi.get(f"/record/{record.pk}/"))
-    assert f"/iiif/manifest/{shown.pk}.json" in html and f"/iiif/manifest/{hidden.pk}.json" not in html
+    obj = DigitalObject.objects.create(record=record, library=network["NB-TVT"], access="staff",
+                                       label="Bản số hóa", storage_dir="digital/test")
+    assert f"/iiif/manifest/{obj.pk}.json" not in html_of(vi.get(f"/record/{record.pk}/"))
+    assert vi.get(f"/api/v1/records/{record.pk}").json()["digital_objects"] == []
+    obj.access = "open"
+    obj.save()
+    assert f"/iiif/manifest/{obj.pk}.json" in html_of(vi.get(f"/record/{record.pk}/"))
     objects = vi.get(f"/api/v1/records/{record.pk}").json()["digital_objects"]
-    assert [o["id"] for o in objects] == [shown.pk]
-    assert objects[0]["manifest"].endswith(f"/iiif/manifest/{shown.pk}.json")
+    assert [o["id"] for o in objects] == [obj.pk]
+    assert objects[0]["manifest"].endswith(f"/iiif/manifest/{obj.pk}.json")
 
 

@@ -21,7 +21,7 @@ def test_staff_home_lists_what_the_role_may_do(client, staff, demo_password):
     assert response.status_code == 302 and response["Location"] == "/staff/"
     html = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert 'href="/staff/catalog/"' in html and 'href="/staff/digital/"' in html
-    assert 'href="/staff/circulation/"' not in html
+    assert 'href="/staff/circulation/"' not in html and 'href="/staff/sip2/"' not in html
     assert "Thư viện huyện Kim Sơn" in html and "Biên mục" in html
 
     client.post("/staff/logout/")
@@ -30,9 +30,14 @@ def test_staff_home_lists_what_the_role_may_do(client, staff, demo_password):
     assert 'href="/staff/circulation/"' in html and 'href="/staff/catalog/"' not in html
 
     client.post("/staff/logout/")
+    client.post("/staff/login/", {"username": "kimson_admin", "password": demo_password})
+    html = client.get("/staff/").content.decode()
+    assert 'href="/staff/sip2/"' in html and 'href="/staff/harvest/"' not in html
+
+    client.post("/staff/logout/")
     client.post("/staff/login/", {"username": "admin", "password": demo_password})
     html = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
-    assert all(f'href="/staff/{p}/"' in html for p in ("catalog", "digital", "circulation"))
+    assert all(f'href="/staff/{p}/"' in html for p in ("catalog", "digital", "circulation", "sip2", "harvest"))
     assert "mọi thư viện trong mạng lưới" in html
 
 
@@ -51,3 +56,14 @@ def test_header_links_to_staff_once_logged_in(client, staff, demo_password):
     client.post("/staff/login/", {"username": "kimson_desk", "password": demo_password})
     html = client.get("/libraries/").content.decode()
     assert 'href="/staff/"' in html and 'href="/staff/login/"' not in html
+
+
+def test_a_reader_signed_in_is_not_offered_the_staff_pages(client, db):
+    from django.contrib.auth import get_user_model
+
+    reader = get_user_model().objects.create_user("ban_doc", password="x" * 12)
+    client.force_login(reader)
+    html = client.get("/libraries/").content.decode()
+    assert 'href="/staff/login/"' in html and 'href="/staff/"' not in html
+    html = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "chưa có vai trò cán bộ" in html

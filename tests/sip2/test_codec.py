@@ -114,3 +114,13 @@ def test_fixed_fields_left_out_by_some_clients():
     # A required fixed field cannot be left out.
     with pytest.raises(codec.MessageError):
         codec.parse("11AONB-KS|AA1|AB2|")
+
+
+def test_windows_1258_writes_tones_apart_and_reads_back_to_nfc():
+    text = "Nguyễn Thị Ngọc Ánh, Truyện Kiều"
+    data = codec.to_bytes(text, "cp1258")
+    assert b"?" not in data
+    assert data.decode("cp1258") != text  # tones as combining marks
+    message = codec.decode(b"9300CN" + data + b"|COx|", "cp1258")
+    assert message.get("CN") == text  # NFC again inside
+    assert codec.to_bytes("Đà Nẵng", "cp850") == "Đà N?ng".encode("cp850", errors="replace")

@@ -94,11 +94,16 @@ def test_response_fields(library, client_factory, fields):
     charged = client.send("6300020260101    084237  Y       AONB-KS|AA999999|BP1|BQ5|")
     assert charged[37:61] == "0000" "0000" "0001" "0000" "0000" "0000", charged
     assert fields(charged, 61)["AU"] == ["660"]
+    # Scanned again by the same reader, with the kiosk's renewal policy Y: a renewal.
+    again = client.send("11YN20260101    084237                  AONB-KS|AA999999|AB660|AC|")
+    assert again.startswith("121YNY"), again
+    assert client.send("11NN20260101    084237                  AONB-KS|AA999999|AB660|AC|").startswith("120")
 
     item = client.send("1720260101    084237AONB-KS|AB660|")
     assert item.startswith("1804"), item  # charged
     parsed = fields(item, 26)
     assert parsed["AH"][0] == fields(checkout, 24)["AH"][0] and parsed["BG"] == ["NB-KS"]
+    assert parsed["AF"] == ["Đang được cho mượn."]
 
     # Someone else cannot renew this copy; the wrong password is refused; unknown copies too.
     other = client.send("29NN20260101    084237                  AONB-KS|AAKS0002|AB660|")
@@ -116,6 +121,8 @@ def test_response_fields(library, client_factory, fields):
     assert back.startswith("101YNY"), back
     parsed = fields(back, 24)
     assert parsed["CV"] == ["01"] and parsed["CY"] == ["KS0002"]
+    assert parsed["AF"][0] == "Đã trả. Cảm ơn bạn!" and "tại quầy" in parsed["AF"][1]
+    assert "Trần Thị Bình" not in back  # the kiosk's screen never names the reader waiting
     ready = client.send("1720260101    084237AONB-KS|AB660|")
     assert ready.startswith("1808"), ready  # waiting on the hold shelf
     # The reader cancels the hold at the kiosk.

@@ -196,7 +196,8 @@ def _hold(hold):
 
 
 def _get_library(code):
-    library = Library.objects.filter(code=str(code).strip()[:32]).first() if code else None
+    code = services._clean_key(code)
+    library = Library.objects.filter(code=code).first() if code else None
     if library is None or library.is_network:
         raise CirculationError("unknown_library")
     return library

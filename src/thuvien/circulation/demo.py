@@ -5,7 +5,13 @@ import datetime as dt
 
 from django.utils import timezone
 
-from thuvien.circulation.models import Calendar, ClosedDay, LoanRule, Reader, ReaderCategory
+from thuvien.circulation.models import (
+    Calendar,
+    ClosedDay,
+    LoanRule,
+    Reader,
+    ReaderCategory,
+)
 
 CATEGORIES = [
     ("child", "Thiếu nhi"),

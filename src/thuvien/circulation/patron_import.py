@@ -39,7 +39,8 @@ HEADERS = {
 }
 _HEADER_LOOKUP = {" ".join(re.sub(r"[^\w]+", " ", spelling).split()): f
                   for f, spellings in HEADERS.items() for spelling in spellings}
-CARD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CARD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 PHONE_RE = re.compile(r"^\+?[0-9 .()-]{6,20}$")
 
 
@@ -56,7 +57,7 @@ def _cell(value):
         return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return nfc(str(value)).strip()
+    return _CONTROL.sub("", nfc(str(value))).strip()
 
 
 def read_rows(content, filename):
@@ -115,7 +116,8 @@ def _read_csv(content):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [[nfc(c).strip() for c in row[:MAX_COLUMNS]] for row in csv.reader(io.StringIO(text), dialect)]
+    return [[_CONTROL.sub("", nfc(c)).strip() for c in row[:MAX_COLUMNS]]
+            for row in csv.reader(io.StringIO(text), dialect)]
 
 
 def map_headers(headers):
@@ -239,16 +241,18 @@ class Summary:
 def import_rows(plan, library, actor=None, consent=False):
     """Write the valid rows of ``plan`` for ``library``, one transaction each."""
     from thuvien.circulation import registration
+    from thuvien.circulation.models import ReaderCategory
 
     summary = Summary()
     if plan.missing:
         return summary
+    categories = list(ReaderCategory.objects.all())
     for row in plan.rows:
         if row.errors:
             summary.rejected.append((row.number, row.errors))
             continue
         try:
-            outcome = registration.upsert_reader(actor, library, row.values, consent=consent)
+            outcome = registration.upsert_reader(actor, library, row.values, consent=consent, categories=categories)
         except registration.RegistrationError as exc:
             summary.rejected.append((row.number, [str(m) for m in exc.messages]))
             continue

@@ -25,7 +25,7 @@ from thuvien.core.vietnamese import fold, nfc
 
 MIN_PASSWORD = 8
 EDITABLE = ("name", "category", "birth_date", "email", "phone", "address", "expires_on")
-CARD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
+CARD_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 PHONE_RE = re.compile(r"^\+?[0-9 .()-]{6,20}$")
 
 
@@ -37,12 +37,13 @@ class RegistrationError(Exception):
         super().__init__(" ".join(self.messages))
 
 
-def find_category(value, library=None):
+def find_category(value, library=None, categories=None):
     """A ``ReaderCategory`` from its code or its name (any case, with or without diacritics).
 
     An empty value gives the default: "pupil" for a school library, else "adult", else the first.
+    ``categories`` (all of them) spares the query when called for every row of a file.
     """
-    categories = list(ReaderCategory.objects.all())
+    categories = list(ReaderCategory.objects.all()) if categories is None else categories
     text = fold(nfc(str(value or "")).strip())
     if not text:
         wanted = "pupil" if library is not None and library.library_type == "school" else "adult"
@@ -53,7 +54,7 @@ def find_category(value, library=None):
     return None
 
 
-def clean(values, library=None, partial=False):
+def clean(values, library=None, partial=False, categories=None):
     """(cleaned values, errors). Strings become NFC with single spaces; the category a
     ``ReaderCategory``. ``partial`` (a row of a file) drops empty values instead of
     requiring them, so that empty cells leave stored data alone."""
@@ -75,9 +76,9 @@ def clean(values, library=None, partial=False):
             errors.append(_("The name is too long (at most 200 characters)."))
     if not isinstance(cleaned.get("category"), ReaderCategory) and (not partial or "category" in cleaned):
         given = cleaned.get("category") or ""
-        category = find_category(given, library)
+        category = find_category(given, library, categories)
         if category is None and given:
-            names = ", ".join(f"{c.code} ({c.name})" for c in ReaderCategory.objects.all())
+            names = ", ".join(f"{c.code} ({c.name})" for c in (categories or ReaderCategory.objects.all()))
             errors.append(_("Unknown reader category “%(value)s” (known: %(names)s).")
                           % {"value": given, "names": names})
         elif category is None:
@@ -101,7 +102,7 @@ def clean(values, library=None, partial=False):
 def check_card(card):
     """Errors for a card number typed or scanned at the desk."""
     if not CARD_RE.match(card):
-        return [_("The card number may hold only letters, digits, dots, dashes and slashes (at most 32).")]
+        return [_("The card number may hold only letters, digits, dots and dashes (at most 32).")]
     if Reader.objects.filter(card_number=card).exists():
         return [_("The card number %(card)s is already in use.") % {"card": card}]
     return []
@@ -177,7 +178,7 @@ def update_at_desk(actor, card_number, values):
         raise RegistrationError(exc.message) from exc
 
 
-def upsert_reader(actor, library, values, consent=False):
+def upsert_reader(actor, library, values, consent=False, categories=None):
     """Create or update the reader with ``values["card_number"]`` (one row of a bulk load).
 
     Returns "created", "updated" or "unchanged". Empty values leave stored data alone. A
@@ -190,7 +191,8 @@ def upsert_reader(actor, library, values, consent=False):
     card = nfc(str(values.get("card_number") or "")).strip()
     if not card:
         raise RegistrationError(_("The card number is missing."))
-    cleaned, errors = clean({k: v for k, v in values.items() if k in EDITABLE}, library, partial=True)
+    cleaned, errors = clean({k: v for k, v in values.items() if k in EDITABLE}, library, partial=True,
+                            categories=categories)
     if errors:
         raise RegistrationError(errors)
     try:
@@ -199,7 +201,7 @@ def upsert_reader(actor, library, values, consent=False):
             if reader is None:
                 if not cleaned.get("name"):
                     raise RegistrationError(_("The name is missing."))
-                category = cleaned.pop("category", None) or find_category("", library)
+                category = cleaned.pop("category", None) or find_category("", library, categories)
                 if category is None:
                     raise RegistrationError(_("No reader categories are set up yet."))
                 services.register_reader(actor, library, card, cleaned.pop("name"), category, consent=consent,

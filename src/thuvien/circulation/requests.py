@@ -8,6 +8,7 @@ reader may cancel a request nobody has started.
 """
 
 import os
+import re
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -62,7 +63,7 @@ def parse_pages(text):
         if not part:
             continue
         bounds = [b.strip() for b in part.split("-")]
-        if len(bounds) > 2 or not all(b.isdigit() and len(b) < 6 for b in bounds):
+        if len(bounds) > 2 or not all(re.fullmatch(r"[0-9]{1,5}", b) for b in bounds):
             raise RequestError(_("“%(part)s” is not a page or a range of pages (e.g. 12-18).") % {"part": part})
         first, last = int(bounds[0]), int(bounds[-1])
         if first < 1 or last < first:

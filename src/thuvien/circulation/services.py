@@ -14,10 +14,11 @@ only touch their own account and can never override a block.
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,8 +27,20 @@ from thuvien.accounts import permissions
 from thuvien.catalog.models import BibRecord, Item, ItemStatus
 from thuvien.circulation.errors import CirculationError
 from thuvien.circulation.models import (
-    ACTIVE_HOLD_STATUSES, Calendar, ClosedDay, Hold, HoldStatus, LedgerEntry, LedgerKind, Loan, LoanRule,
-    Override, Reader, ReaderCategory, ReaderStatus, Transfer,
+    ACTIVE_HOLD_STATUSES,
+    Calendar,
+    ClosedDay,
+    Hold,
+    HoldStatus,
+    LedgerEntry,
+    LedgerKind,
+    Loan,
+    LoanRule,
+    Override,
+    Reader,
+    ReaderCategory,
+    ReaderStatus,
+    Transfer,
 )
 from thuvien.core.vietnamese import nfc
 from thuvien.network.models import Library
@@ -67,23 +80,43 @@ class _DefaultRule:
 DEFAULT_RULE = _DefaultRule()
 
 
+RULE_FIELDS = [f.attname for f in LoanRule._meta.concrete_fields]
+
+
+def _rule_sql():
+    """SELECT of the best rule for (library, category, item type): 3 parameters."""
+    columns = ", ".join(connection.ops.quote_name(name) for name in RULE_FIELDS)
+    return (
+        f"SELECT {columns} FROM {LoanRule._meta.db_table} "
+        "WHERE (library_id = %s OR library_id IS NULL) AND (category_id = %s OR category_id IS NULL) "
+        "AND (item_type = %s OR item_type = '') "
+        "ORDER BY (CASE WHEN library_id IS NULL THEN 0 ELSE 4 END + CASE WHEN item_type = '' THEN 0 ELSE 2 END "
+        "+ CASE WHEN category_id IS NULL THEN 0 ELSE 1 END) DESC, id LIMIT 1"
+    )
+
+
+def _rule_from_row(values):
+    """A read-only view of a LoanRule row (``values`` in RULE_FIELDS order), or the default."""
+    best = dict(zip(RULE_FIELDS, values))
+    if best["id"] is None:
+        return DEFAULT_RULE
+    for name in ("fine_per_day", "max_fines", "lost_fee"):
+        best[name] = Decimal(str(best[name]))
+    best["can_leave_building"], best["holds_allowed"] = bool(best["can_leave_building"]), bool(best["holds_allowed"])
+    best["pk"] = best["id"]
+    return SimpleNamespace(**best)
+
+
 def resolve_rule(library, category, item_type=""):
     """The most specific rule for library × category × item type: a library's own rule
     beats the network's, then a rule naming the item type beats one that does not, then
     one naming the category; the network default applies where nothing more specific does."""
     library_id = getattr(library, "pk", library)
     category_id = getattr(category, "pk", category)
-    rules = LoanRule.objects.filter(
-        Q(library_id=library_id) | Q(library__isnull=True),
-        Q(category_id=category_id) | Q(category__isnull=True),
-        Q(item_type=item_type or "") | Q(item_type=""),
-    )
-    best, best_score = None, -1
-    for rule in rules:
-        score = (4 if rule.library_id else 0) + (2 if rule.item_type else 0) + (1 if rule.category_id else 0)
-        if score > best_score:
-            best, best_score = rule, score
-    return best or DEFAULT_RULE
+    with connection.cursor() as cursor:
+        cursor.execute(_rule_sql(), [library_id, category_id, item_type or ""])
+        row = cursor.fetchone()
+    return _rule_from_row(row) if row else DEFAULT_RULE
 
 
 # --------------------------------------------------------------------------- calendars
@@ -91,13 +124,44 @@ def resolve_rule(library, category, item_type=""):
 def _closed_checker(library, start, end):
     """A function telling whether a date in [start, end] is a closed day of ``library``."""
     library_id = getattr(library, "pk", library)
-    calendar = Calendar.objects.filter(library_id=library_id).first()
-    weekdays = calendar.open_weekdays if calendar else "0123456"
-    closed = set(ClosedDay.objects.filter(Q(library_id=library_id) | Q(library__isnull=True),
-                                          date__gte=start, date__lte=end).values_list("date", flat=True))
+    with connection.cursor() as cursor:  # one round trip: the weekdays and the closed days
+        cursor.execute(
+            f"SELECT c.open_weekdays, d.date FROM (SELECT 1 AS one) x "
+            f"LEFT JOIN {Calendar._meta.db_table} c ON c.library_id = %s "
+            f"LEFT JOIN {ClosedDay._meta.db_table} d ON (d.library_id = %s OR d.library_id IS NULL) "
+            "AND d.date >= %s AND d.date <= %s", [library_id, library_id, start, end])
+        rows = cursor.fetchall()
+    closed = {value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+              for _w, value in rows if value is not None}
+    weekdays = rows[0][0] if rows and rows[0][0] is not None else "0123456"
     if not weekdays:
         return lambda day: False  # a library with no opening day: never push dates
     return lambda day: day in closed or str(day.weekday()) not in weekdays
+
+
+def _closed_days_sql():
+    """A scalar subquery: the closed days of a library (and the network's) between two
+    dates, as one comma-separated string. 3 parameters: library id, start, end."""
+    aggregate = "string_agg(CAST(date AS text), ',')" if connection.vendor == "postgresql" \
+        else "group_concat(date, ',')"
+    return (f"(SELECT {aggregate} FROM {ClosedDay._meta.db_table} "
+            "WHERE (library_id = %s OR library_id IS NULL) AND date >= %s AND date <= %s)")
+
+
+def _checker_from(weekdays, closed_csv):
+    closed = {dt.date.fromisoformat(value[:10]) for value in (closed_csv or "").split(",") if value}
+    weekdays = "0123456" if weekdays is None else weekdays
+    if not weekdays:
+        return lambda day: False
+    return lambda day: day in closed or str(day.weekday()) not in weekdays
+
+
+def _first_open(is_closed, day):
+    for _step in range(MAX_CALENDAR_SCAN):
+        if not is_closed(day):
+            return day
+        day += dt.timedelta(days=1)
+    return day
 
 
 def next_open_day(library, day):
@@ -208,37 +272,113 @@ def _get_reader(card_number, lock=False):
     card = _clean_key(card_number)
     if not card:
         raise CirculationError("unknown_reader")
-    qs = Reader.objects.select_related("category", "home_library", "user")
     if lock:
-        qs = qs.select_for_update(no_key=True, of=("self",))
-    try:
-        reader = qs.get(card_number=card)
-    except Reader.DoesNotExist:
-        raise CirculationError("unknown_reader") from None
+        reader = _raw_locked(Reader, "card_number", card)
+        if reader is None:
+            raise CirculationError("unknown_reader")
+    else:
+        try:
+            reader = Reader.objects.select_related("category", "home_library", "user").get(card_number=card)
+        except Reader.DoesNotExist:
+            raise CirculationError("unknown_reader") from None
     if reader.status == ReaderStatus.ERASED:
         raise CirculationError("unknown_reader")
     return reader
+
+
+# In the models' field order (Model.from_db takes a subset in that order).
+HOT_COLUMNS = {
+    Item: ["id", "record_id", "barcode", "library_id", "item_type", "status"],
+    Reader: ["id", "card_number", "user_id", "name", "home_library_id", "category_id", "expires_on", "status",
+             "block_reason", "keep_history"],
+}
+
+
+def _raw_locked(model, column, value):
+    """The row of ``model`` whose unique ``column`` is ``value``, locked until the end of
+    the transaction (PostgreSQL: FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE already holds
+    the write lock). Plain SQL on the columns loans need (the others load on access):
+    this is the hot path of every loan operation."""
+    names = HOT_COLUMNS[model]
+    suffix = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(names)} FROM {model._meta.db_table} WHERE {column} = %s{suffix}", [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    if model is Reader:
+        expires = values[6]
+        if expires is not None and not isinstance(expires, dt.date):
+            values[6] = dt.date.fromisoformat(str(expires))
+        values[9] = bool(values[9])
+    return model.from_db(connection.alias, names, values)
+
+
+def _from_row(model, names, values):
+    """A model instance from plain-SQL values, through the fields' database converters."""
+    converted = []
+    for name, value in zip(names, values):
+        field = model._meta.get_field(name)
+        column = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, names, converted)
+
+
+LOAN_COLUMNS = [f.attname for f in Loan._meta.concrete_fields]
+
+
+def _lock_for_checkin(barcode):
+    """(item, open loan or None, a hold waiting: True/False, or None if not asked), with
+    the copy and its loan locked. One statement when the copy is on loan (the usual case)."""
+    code = _clean_key(barcode)
+    if not code:
+        raise CirculationError("unknown_item")
+    item_columns = HOT_COLUMNS[Item]
+    suffix = " FOR NO KEY UPDATE OF i, l" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join('i.' + c for c in item_columns)}, {', '.join('l.' + c for c in LOAN_COLUMNS)}, "
+            "r.keep_history, "
+            f"(SELECT COUNT(*) FROM {Hold._meta.db_table} h WHERE h.record_id = i.record_id AND h.status = 'waiting' "
+            "AND (h.library_id IS NULL OR h.library_id = i.library_id)) "
+            f"FROM {Item._meta.db_table} i JOIN {Loan._meta.db_table} l ON l.item_id = i.id AND l.returned_at IS NULL "
+            f"LEFT JOIN {Reader._meta.db_table} r ON r.id = l.reader_id WHERE i.barcode = %s{suffix}", [code])
+        row = cursor.fetchone()
+    if row is None:
+        return _get_item(code), None, None
+    n = len(item_columns)
+    item = Item.from_db(connection.alias, item_columns, list(row[:n]))
+    loan = _from_row(Loan, LOAN_COLUMNS, row[n:n + len(LOAN_COLUMNS)])
+    loan.reader_keep_history = bool(row[-2])
+    return item, loan, bool(row[-1])
 
 
 def _get_item(barcode, lock=True):
     code = _clean_key(barcode)
     if not code:
         raise CirculationError("unknown_item")
-    qs = Item.objects.select_related("record", "library")
     if lock:
-        qs = qs.select_for_update(no_key=True, of=("self",))
+        item = _raw_locked(Item, "barcode", code)
+        if item is None:
+            raise CirculationError("unknown_item")
+        return item
     try:
-        return qs.get(barcode=code)
+        return Item.objects.select_related("library", "record").get(barcode=code)
     except Item.DoesNotExist:
         raise CirculationError("unknown_item") from None
 
 
 def _open_loan(item, lock=True):
-    qs = Loan.objects.filter(item=item, returned_at__isnull=True).select_related("reader", "reader__category",
-                                                                                  "reader__user", "library")
-    if lock:
-        qs = qs.select_for_update(no_key=True, of=("self",))
-    return qs.first()
+    """The copy's open loan (locked), with ``reader_keep_history``. Plain SQL: hot path."""
+    suffix = " FOR NO KEY UPDATE OF l" if lock and connection.vendor == "postgresql" else ""
+    rows = list(Loan.objects.raw(
+        f"SELECT l.*, r.keep_history AS reader_keep_history FROM {Loan._meta.db_table} l "
+        f"LEFT JOIN {Reader._meta.db_table} r ON r.id = l.reader_id "
+        f"WHERE l.item_id = %s AND l.returned_at IS NULL{suffix}", [item.pk]))
+    return rows[0] if rows else None
 
 
 def fines_owed(reader):
@@ -276,6 +416,28 @@ def _settle(problems, override, may_override, actor, reader, item, operation, ch
         ])
 
 
+LOAN_INSERT_FIELDS = ["item_id", "reader_id", "category_id", "reader_library_id", "library_id", "checked_out_at",
+                      "due_at", "renewals", "channel", "item_status_before", "lost"]
+
+
+def _insert_loan(loan):
+    """INSERT the new loan in one plain statement (checkout's hot path)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    values = [getattr(loan, name) for name in LOAN_INSERT_FIELDS]
+    values[5], values[6] = adapt(loan.checked_out_at), adapt(loan.due_at)
+    sql = (f"INSERT INTO {Loan._meta.db_table} ({', '.join(LOAN_INSERT_FIELDS)}) "
+           f"VALUES ({', '.join(['%s'] * len(values))})")
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(sql + " RETURNING id", values)
+            loan.pk = cursor.fetchone()[0]
+        else:  # pragma: no cover - old SQLite
+            cursor.execute(sql, values)
+            loan.pk = cursor.lastrowid
+    loan._state.adding = False
+    return loan
+
+
 def _availability_changed(item, old_status):
     if (old_status == ItemStatus.AVAILABLE) != (item.status == ItemStatus.AVAILABLE):
         enqueue([item.record_id])
@@ -285,7 +447,9 @@ def _set_item_status(item, status):
     old = item.status
     if old == status:
         return
-    Item.objects.filter(pk=item.pk).update(status=status, updated_at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Item._meta.db_table} SET status = %s, updated_at = %s WHERE id = %s",
+                       [status, connection.ops.adapt_datetimefield_value(timezone.now()), item.pk])
     item.status = status
     _availability_changed(item, old)
 
@@ -301,20 +465,40 @@ def _notify(task_name, *args):
 
 @transaction.atomic
 def _checkout(actor, card_number, barcode, library, channel, override):
-    now = timezone.now()
     reader = _get_reader(card_number, lock=True)
     item = _get_item(barcode)
+    now = timezone.now()  # after the locks: loans of one copy never overlap in time
     self_service = _is_self(actor, reader) and not _can_circulate(actor, library)
     if not self_service and not _can_circulate(actor, library):
         raise CirculationError("not_permitted")
     may_override = actor is None or (not self_service and _can_circulate(actor, library))
 
     problems = _reader_state_errors(reader, timezone.localdate(now))
-    if item.status == ItemStatus.ON_LOAN or _open_loan(item, lock=False) is not None:
+    if item.status == ItemStatus.ON_LOAN:  # an inconsistent status is caught by the unique index
         raise CirculationError("already_on_loan")
     if item.status == ItemStatus.WITHDRAWN:
         raise CirculationError("item_withdrawn")
-    rule = resolve_rule(library, reader.category_id, item.item_type)
+    # One round trip: the loan rule, the reader's open loans, fines owed, whether a hold is
+    # involved at all, and the library's calendar for the coming year.
+    today = timezone.localdate(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT best_rule.*, "
+            f"(SELECT COUNT(*) FROM {Loan._meta.db_table} WHERE reader_id = %s AND returned_at IS NULL), "
+            f"(SELECT COALESCE(SUM(amount), 0) FROM {LedgerEntry._meta.db_table} WHERE reader_id = %s), "
+            f"(SELECT COUNT(*) FROM {Hold._meta.db_table} WHERE (item_id = %s OR (reader_id = %s AND record_id = %s)) "
+            "AND status IN ('waiting', 'in_transit', 'ready')), "
+            f"(SELECT open_weekdays FROM {Calendar._meta.db_table} WHERE library_id = %s), "
+            f"{_closed_days_sql()} "
+            f"FROM (SELECT 1 AS one) x LEFT JOIN ({_rule_sql()}) best_rule ON 1 = 1",
+            [reader.pk, reader.pk, item.pk, reader.pk, item.record_id, library.pk,
+             library.pk, today, today + dt.timedelta(days=MAX_CALENDAR_SCAN),
+             library.pk, reader.category_id, item.item_type or ""])
+        row = cursor.fetchone()
+    width = len(RULE_FIELDS)
+    rule = _rule_from_row(row[:width])
+    open_loans, owed, hold_count, weekdays, closed_csv = row[width:]
+    open_loans, owed = int(open_loans), Decimal(str(owed or 0))
     if item.status == ItemStatus.NOT_FOR_LOAN or not rule.can_leave_building:
         problems.append(CirculationError("not_for_loan"))
     elif item.status in (ItemStatus.LOST, ItemStatus.DAMAGED, ItemStatus.IN_PROCESSING):
@@ -323,37 +507,44 @@ def _checkout(actor, card_number, barcode, library, channel, override):
         problems.append(CirculationError("item_in_transit"))
 
     # Holds: this reader's own hold is filled by the loan; a copy kept for someone else is a block.
-    holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
-        Q(item=item) | Q(reader=reader, record_id=item.record_id), status__in=ACTIVE_HOLD_STATUSES))
+    holds = []
+    if hold_count:
+        holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
+            Q(item=item) | Q(reader=reader, record_id=item.record_id), status__in=ACTIVE_HOLD_STATUSES))
     own = [h for h in holds if h.reader_id == reader.pk]
     others = [h for h in holds if h.reader_id != reader.pk and h.item_id == item.pk]
     if others and item.status in (ItemStatus.ON_HOLD_SHELF, ItemStatus.IN_TRANSIT):
         problems.append(CirculationError("item_on_hold"))
 
-    if Loan.objects.filter(reader=reader, returned_at__isnull=True).count() >= rule.max_loans:
+    if open_loans >= rule.max_loans:
         problems.append(CirculationError("loan_limit"))
-    if fines_owed(reader) > rule.max_fines:
+    if owed > rule.max_fines:
         problems.append(CirculationError("fines_over_limit"))
     _settle(problems, override, may_override, actor, reader, item, "checkout", channel)
 
     before = item.status
     # The conditional update is the lock on SQLite and a second guard everywhere.
-    if not Item.objects.filter(pk=item.pk, status=before).update(status=ItemStatus.ON_LOAN, updated_at=now):
-        raise CirculationError("already_on_loan")
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Item._meta.db_table} SET status = %s, updated_at = %s WHERE id = %s AND status = %s",
+                       [ItemStatus.ON_LOAN, connection.ops.adapt_datetimefield_value(now), item.pk, before])
+        if cursor.rowcount != 1:
+            raise CirculationError("already_on_loan")
     item.status = ItemStatus.ON_LOAN
-    due = due_date_for(library, rule.loan_days, timezone.localdate(now))
-    loan = Loan.objects.create(
+    due = _first_open(_checker_from(weekdays, closed_csv), today + dt.timedelta(days=rule.loan_days))
+    loan = Loan(
         item=item, reader=reader, category_id=reader.category_id, reader_library_id=reader.home_library_id,
         library=library, checked_out_at=now, due_at=_end_of_day(due), channel=channel,
         item_status_before=before if before == ItemStatus.NOT_FOR_LOAN else "",
     )
+    _insert_loan(loan)
     for hold in own:
         hold.status, hold.closed_at, hold.item = HoldStatus.COLLECTED, now, item
         hold.save(update_fields=["status", "closed_at", "item"])
     for hold in others:  # overridden: the copy goes to this reader; the hold waits for another copy
         hold.status, hold.item, hold.ready_at, hold.expires_at = HoldStatus.WAITING, None, None, None
         hold.save(update_fields=["status", "item", "ready_at", "expires_at"])
-    Transfer.objects.filter(item=item, received_at__isnull=True).update(received_at=now)
+    if before == ItemStatus.IN_TRANSIT:
+        Transfer.objects.filter(item=item, received_at__isnull=True).update(received_at=now)
     _availability_changed(item, before)
     return loan
 
@@ -385,6 +576,12 @@ class CheckinResult:
 
 def _next_hold_for(item, lock=True):
     """The oldest waiting hold this copy can fill (first come, first served)."""
+    with connection.cursor() as cursor:  # a cheap probe first: most copies have no hold
+        cursor.execute(
+            f"SELECT id FROM {Hold._meta.db_table} WHERE record_id = %s AND status = 'waiting' "
+            "AND (library_id IS NULL OR library_id = %s) LIMIT 1", [item.record_id, item.library_id])
+        if cursor.fetchone() is None:
+            return None
     qs = Hold.objects.filter(record_id=item.record_id, status=HoldStatus.WAITING).filter(
         Q(library__isnull=True) | Q(library_id=item.library_id)
     ).select_related("reader", "pickup_library").order_by("placed_at", "id")
@@ -393,10 +590,10 @@ def _next_hold_for(item, lock=True):
     return qs.first()
 
 
-def _route(item, library, now, hold=None):
+def _route(item, library, now, hold=None, nobody_waiting=False):
     """Decide what happens to a copy that is at ``library`` and free: fill a hold
     (ready here or sent to the pickup library), go home, or go back on the shelf."""
-    if hold is None:
+    if hold is None and not nobody_waiting:
         hold = _next_hold_for(item)
     if hold is not None:
         hold.item = item
@@ -426,32 +623,34 @@ def _route(item, library, now, hold=None):
 
 @transaction.atomic
 def _checkin(actor, barcode, library, channel):
+    item, loan, waiting = _lock_for_checkin(barcode)
     now = timezone.now()
-    item = _get_item(barcode)
     if actor is not None and not _can_circulate(actor, library):
         raise CirculationError("not_permitted")
-    loan = _open_loan(item)
     fine = Decimal(0)
     restore = ItemStatus.AVAILABLE
     if loan is not None:
         loan.returned_at, loan.return_library = now, library
-        rule = resolve_rule(loan.library_id, loan.category_id, item.item_type)
         late = _open_days_late(loan.library_id, timezone.localdate(loan.due_at), timezone.localdate(now))
         if late and loan.reader_id and not loan.lost:
+            rule = resolve_rule(loan.library_id, loan.category_id, item.item_type)
             fine = Decimal(late) * Decimal(rule.fine_per_day)
             if fine:
                 LedgerEntry.objects.create(reader_id=loan.reader_id, kind=LedgerKind.FINE, amount=fine, loan=loan,
                                            actor=actor, note=_("%(days)d days late") % {"days": late})
-        fields = ["returned_at", "return_library"]
-        if loan.reader is not None and not loan.reader.keep_history:
+        if loan.reader_id is not None and not loan.reader_keep_history:
             loan.reader = None  # Decree 13: no reading history without consent
-            fields.append("reader")
-        loan.save(update_fields=fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Loan._meta.db_table} SET returned_at = %s, return_library_id = %s, reader_id = %s "
+                "WHERE id = %s", [connection.ops.adapt_datetimefield_value(now), library.pk, loan.reader_id, loan.pk])
         if loan.item_status_before == ItemStatus.NOT_FOR_LOAN:
             restore = ItemStatus.NOT_FOR_LOAN
     # A copy arriving from another library closes its transfer.
-    arriving = list(Transfer.objects.select_for_update(no_key=True, of=("self",)).filter(
-        item=item, received_at__isnull=True).select_related("hold"))
+    arriving = []
+    if item.status == ItemStatus.IN_TRANSIT:
+        arriving = list(Transfer.objects.select_for_update(no_key=True, of=("self",)).filter(
+            item=item, received_at__isnull=True).select_related("hold"))
     hold = None
     for transfer in arriving:
         transfer.received_at = now
@@ -481,7 +680,7 @@ def _checkin(actor, barcode, library, channel):
             _set_item_status(item, ItemStatus.NOT_FOR_LOAN)
     else:
         # Lost or damaged copies found again come back into circulation too.
-        action, hold, destination, message = _route(item, library, now, hold)
+        action, hold, destination, message = _route(item, library, now, hold, nobody_waiting=waiting is False)
         if action == "shelve":
             _set_item_status(item, ItemStatus.AVAILABLE)
     if fine:

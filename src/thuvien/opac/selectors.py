@@ -10,7 +10,9 @@ from urllib.parse import urlencode
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy
 
 from thuvien.catalog.models import BibRecord, Item, ItemStatus, MaterialType, Visibility
@@ -162,15 +164,27 @@ def hits_for(record_ids):
     """Public records for ``record_ids`` in that order, each with its holdings."""
     records = {
         r.pk: r for r in BibRecord.objects.filter(
-            pk__in=record_ids, is_deleted=False, visibility=Visibility.PUBLIC)
+            pk__in=record_ids, is_deleted=False, visibility=Visibility.PUBLIC).defer("marc")
     }
     holdings = holdings_summary(list(records))
+    # Worked out here rather than per item in the template, which is where pages spend their time.
+    record_url = reverse("opac:record", args=[0])[:-2]
+    library_urls = {}
+    for rows in holdings.values():
+        for h in rows:
+            if h["code"] not in library_urls:
+                library_urls[h["code"]] = reverse("opac:library", args=[h["code"]])
+            h["url"] = library_urls[h["code"]]
+            h["available_text"] = (
+                ngettext("%(n)s available", "%(n)s available", h["available"]) % {"n": h["available"]}
+                if h["available"] else _("none on the shelf"))
+            h["total_text"] = ngettext("%(n)s copy", "%(n)s copies", h["total"]) % {"n": h["total"]}
     hits = []
     for record_id in record_ids:
         record = records.get(record_id)
         if record is None:
             continue  # the index is a moment behind the database
-        hits.append({"record": record, "holdings": holdings.get(record_id, [])})
+        hits.append({"record": record, "holdings": holdings.get(record_id, []), "url": f"{record_url}{record_id}/"})
     return hits
 
 

@@ -4,12 +4,14 @@ from urllib.parse import urlencode
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from thuvien.catalog.models import BibRecord, ItemStatus, Visibility
 from thuvien.catalog.marc import notes_of, physical_description_of
 from thuvien.opac import selectors
 
+MAX_ID = 2**63 - 1  # larger numbers cannot be a database key
 NEW_ON_HOME = 8
 NEW_ON_PAGE = 30
 
@@ -40,12 +42,18 @@ def search(request, code=None):
     query = selectors.Query.from_params(request.GET, library=library.code if library else "")
     result, hits = selectors.run(query)
     names = selectors.library_names()
+    chosen = selectors.selected_filters(query, names)
+    if library is not None:
+        # On a library's own catalogue, dropping the library means the whole network's search.
+        for choice in chosen:
+            if choice["label"] == selectors.FACET_LABELS["library"]:
+                choice["remove"] = reverse("opac:search") + choice["remove"]
     return render(request, "opac/results.html", {
         "query": query,
         "result": result,
         "hits": hits,
         "facets": selectors.facet_groups(result, query, names),
-        "chosen": selectors.selected_filters(query, names),
+        "chosen": chosen,
         "sorts": selectors.SORTS.items(),
         "pages": _pages(query, result),
         "libraries": _library_choices(),
@@ -72,7 +80,7 @@ def _pages(query, result):
 
 
 def record(request, pk):
-    found = BibRecord.objects.filter(pk=pk).first()
+    found = BibRecord.objects.filter(pk=pk).first() if pk <= MAX_ID else None
     if found is None or found.visibility != Visibility.PUBLIC:
         raise Http404
     if found.is_deleted:

@@ -17,7 +17,9 @@ from thuvien.search.index import schema
 
 MAX_QUERY_LENGTH = 500
 MAX_WORDS = 32
-_TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)([\w]+)(\*?)', re.UNICODE)
+# Words as the index splits them: letters and digits (tantivy splits on "_" too).
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)([^\W_]+)(\*?)', re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 # Field weights: the exact (diacritics as typed) form always outweighs the folded one.
 FIELDS = {
@@ -48,15 +50,22 @@ def clean_input(text):
     return "".join(c if unicodedata.category(c)[0] != "C" else " " for c in text).strip()
 
 
+# Field prefixes typed out of habit from other catalogues ("title:dế mèn") are read as
+# plain words rather than required words "title".
+_FIELD_PREFIX = re.compile(r"\b(?:title|author|subject|any|kw|ti|au|su)\s*:", re.IGNORECASE)
+# Lucene's boost and fuzziness marks ("mèn^3", "dế~2") are dropped, not searched as numbers.
+_LUCENE_MARK = re.compile(r"(?<=\w)[~^][0-9.]*")
+
+
 def parse(text):
     parsed = ParsedQuery()
-    text = clean_input(text)
+    text = _LUCENE_MARK.sub(" ", _FIELD_PREFIX.sub(" ", clean_input(text)))
     if text.count('"') % 2:
         text = text.replace('"', " ")
     for match in _TOKEN.finditer(text):
         neg_phrase, phrase, neg_word, word, star = match.groups()
         if phrase is not None:
-            words = re.findall(r"\w+", phrase.lower())
+            words = _WORD.findall(phrase.lower())
             if not words:
                 continue
             (parsed.excluded if neg_phrase else parsed.phrases).append(words)
@@ -66,7 +75,7 @@ def parse(text):
             lowered = word.lower()
             if neg_word:
                 parsed.excluded.append([lowered])
-            else:
+            elif (lowered, bool(star)) not in parsed.words:
                 parsed.words.append((lowered, bool(star)))
         if len(parsed.words) + len(parsed.phrases) >= MAX_WORDS:
             break
@@ -114,17 +123,115 @@ def phrase_query(words, scope="any"):
     return Query.disjunction_max_query(clauses, 0.3)
 
 
-def text_query(parsed, scope="any"):
-    """All words and phrases must match; excluded ones must not."""
-    clauses = [(Occur.Must, word_query(w, prefix, scope)) for w, prefix in parsed.words]
-    clauses += [(Occur.Must, phrase_query(p, scope)) for p in parsed.phrases]
-    plain = [w for w, prefix in parsed.words if not prefix]
-    if len(plain) > 1:
-        # Words next to each other in the title rank higher.
-        clauses.append((Occur.Should, _boosted(Query.phrase_query(schema(), "title_fold", [fold(w) for w in plain], 1), 2.0)))
-    clauses += [(Occur.MustNot, phrase_query(p, scope)) for p in parsed.excluded]
+# Where a word must be found for a record to match: the catch-all folded field holds
+# title, authors, subjects, publisher, notes…; OCR text has its own field.
+MATCH_FIELDS = {
+    "any": (("text", 1.0), ("fulltext", 0.4)),
+    "title": (("title", 1.0),),
+    "author": (("author", 1.0),),
+    "subject": (("subject", 1.0),),
+    "fulltext": (("fulltext", 1.0),),
+}
+# What only ranks: the form as typed (with its diacritics). Evaluated only on records
+# that already match. Title words weigh more because documents hold the title twice in
+# the catch-all fields (see ``documents``), which costs nothing at query time.
+RANK_FIELDS = {
+    "any": (("text_exact", EXACT_BOOST), ("fulltext_exact", EXACT_BOOST * 0.4)),
+    "title": (("title_exact", EXACT_BOOST),),
+    "author": (("author_exact", EXACT_BOOST),),
+    "subject": (("subject_exact", EXACT_BOOST),),
+    "fulltext": (("fulltext_exact", EXACT_BOOST),),
+}
+
+
+def _any_of(clauses):
+    if len(clauses) == 1:
+        return clauses[0]
+    return Query.boolean_query([(Occur.Should, c) for c in clauses])
+
+
+def _word_forms(word):
+    """(forms as typed, folded forms): the word itself and what it spells in Telex/VNI."""
+    exact = [word, *decode_typed(word)]
+    folded = list(dict.fromkeys(fold(w) for w in exact))
+    return exact, folded
+
+
+def _match_word(word, prefix, scope, searcher=None):
+    if prefix:
+        pattern = re.escape(fold(word)) + ".*"
+        return _any_of([_boosted(Query.regex_query(schema(), f"{name}_fold", pattern), weight)
+                        for name, weight in MATCH_FIELDS[scope]])
+    _exact, folded = _word_forms(word)
+    terms = [(f"{name}_fold", f, weight) for name, weight in MATCH_FIELDS[scope] for f in folded]
+    if searcher is not None and len(terms) > 1:
+        # A term no record holds matches nothing; leaving it out spares a union.
+        terms = [t for t in terms if searcher.doc_freq(t[0], t[1])] or terms[:1]
+    return _any_of([_boosted(_term(name, f), weight) for name, f, weight in terms])
+
+
+def _match_phrase(words, scope):
+    folded = [fold(w) for w in words]
+    if len(folded) == 1:
+        return _any_of([_boosted(_term(f"{name}_fold", folded[0]), weight) for name, weight in MATCH_FIELDS[scope]])
+    return _any_of([_boosted(Query.phrase_query(schema(), f"{name}_fold", folded), weight)
+                    for name, weight in MATCH_FIELDS[scope]])
+
+
+def _discriminates(searcher, name, form):
+    """Whether ranking by ``form`` in the exact field ``name`` can change the order.
+
+    If every record holding the folded word holds it exactly as typed (or none holds
+    it), the clause would lift every match alike and only cost time.
+    """
+    if searcher is None:
+        return True
+    exact = searcher.doc_freq(name, form)
+    return 0 < exact < searcher.doc_freq(name.replace("_exact", "_fold"), fold(form))
+
+
+def _rank_clauses(parsed, scope, searcher=None):
+    # A query typed with no diacritic at all says nothing about them: its words rank
+    # by their folded form only (Telex/VNI readings still count as typed forms).
+    accented = any(fold(w) != w for w, _ in parsed.words) or any(fold(w) != w for p in parsed.phrases for w in p)
+    clauses = []
+    for word, prefix in parsed.words:
+        if prefix:
+            continue
+        exact, _folded = _word_forms(word)
+        for name, weight in RANK_FIELDS[scope]:
+            for i, form in enumerate(exact):
+                if (i == 0 and not accented) or not _discriminates(searcher, name, form):
+                    continue
+                # A Telex/VNI reading counts a little less than the word as typed.
+                clauses.append(_boosted(_term(name, form), weight * (1.0 if i == 0 else TYPED_BOOST)))
+    for phrase in parsed.phrases:
+        if len(phrase) > 1 and accented:
+            for name, weight in RANK_FIELDS[scope]:
+                clauses.append(_boosted(Query.phrase_query(schema(), name, phrase), weight))
+    return clauses
+
+
+def match_clauses(parsed, scope="any", searcher=None):
+    """The clauses deciding which records match: every word and phrase, none excluded."""
+    clauses = [(Occur.Must, _match_word(w, prefix, scope, searcher)) for w, prefix in parsed.words]
+    clauses += [(Occur.Must, _match_phrase(p, scope)) for p in parsed.phrases]
+    clauses += [(Occur.MustNot, _match_phrase(p, scope)) for p in parsed.excluded]
     if not clauses or all(occur == Occur.MustNot for occur, _ in clauses):
         clauses.append((Occur.Must, Query.all_query()))
+    return clauses
+
+
+def text_query(parsed, scope="any", rank=True, searcher=None):
+    """All words and phrases must match; excluded ones must not.
+
+    Matching reads one folded field per word; the ranking clauses (the form as typed)
+    only add to the score of records that match. With ``searcher``, ranking clauses
+    that cannot change the order (see ``_discriminates``) are left out.
+    """
+    clauses = match_clauses(parsed, scope, searcher)
+    if rank:
+        clauses += [(Occur.Should, c) for c in _rank_clauses(parsed, scope, searcher)]
     return Query.boolean_query(clauses)
 
 
@@ -132,6 +239,16 @@ def filter_query(field_name, values):
     """Match any of ``values`` in a raw field, without touching the score."""
     terms = [(Occur.Should, _term(field_name, v)) for v in values]
     return Query.const_score_query(Query.boolean_query(terms), 0.0)
+
+
+def restricted_query():
+    """Records the public must not find: every visibility but "public".
+
+    Excluding this small set is much cheaper than requiring "public" on every match.
+    """
+    from thuvien.catalog.models import Visibility
+
+    return filter_query("visibility", [v for v in Visibility.values if v != Visibility.PUBLIC])
 
 
 def year_range_query(start=None, end=None):

@@ -1,12 +1,15 @@
 """The catalogue search service used by the OPAC, the API and SRU."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from tantivy import Occur, Order, Query
 
+from thuvien.core.vietnamese import decode_typed, fold
 from thuvien.search import index
 from thuvien.search.documents import ANY_LIBRARY
-from thuvien.search.query import filter_query, parse, text_query, year_range_query
+from thuvien.search.query import MATCH_FIELDS, filter_query, parse, restricted_query, text_query, year_range_query
 
 FACETS = {
     "library": "f_library",
@@ -52,11 +55,16 @@ class SearchResult:
         return max(1, -(-self.total // self.page_size))
 
 
-def build_query(request):
+def build_query(request, rank=True, searcher=None):
+    """The tantivy query of ``request`` and the parsed text.
+
+    ``rank=False`` leaves out the clauses that only rank (for counting and facets).
+    """
     parsed = parse(request.q)
-    clauses = [(Occur.Must, text_query(parsed, request.scope))]
+    scope = request.scope if request.scope in MATCH_FIELDS else "any"
+    clauses = [(Occur.Must, text_query(parsed, scope, rank=rank, searcher=searcher))]
     if not request.include_restricted:
-        clauses.append((Occur.Must, filter_query("visibility", ["public"])))
+        clauses.append((Occur.MustNot, restricted_query()))
     if request.library:
         clauses.append((Occur.Must, filter_query("f_library", [request.library])))
     if request.available:
@@ -83,16 +91,44 @@ def _aggregations(names):
     }
 
 
+_pool = None
+_pool_lock = threading.Lock()
+PARALLEL_FACETS_FROM = 5000  # matching records (estimated) from which facets run on a thread
+
+
+def _estimate(parsed, searcher):
+    """An upper bound of the matching records: the rarest word's document count."""
+    counts = [
+        sum(searcher.doc_freq("text_fold", fold(form)) for form in dict.fromkeys([word, *decode_typed(word)]))
+        for word, prefix in parsed.words if not prefix
+    ]
+    return min(counts) if counts else searcher.num_docs
+
+
+def _executor():
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="thuvien-facets")
+        return _pool
+
+
+def _facets(searcher, query, names):
+    raw = searcher.aggregate(query, _aggregations(names))
+    return {name: [(_key(b["key"]), b["doc_count"]) for b in body.get("buckets", [])]
+            for name, body in raw.items()}
+
+
 def search(request):
     """Run ``request``; return record ids in order, the total and facet counts."""
     page_size = max(1, min(int(request.page_size or 20), MAX_PAGE_SIZE))
     page = max(1, int(request.page or 1))
     offset = min((page - 1) * page_size, MAX_OFFSET)
-    query, parsed = build_query(request)
+    searcher = index.searcher()
+    query, parsed = build_query(request, searcher=searcher)
     sort = request.sort if request.sort in SORTS else "relevance"
     if sort == "relevance" and parsed.is_empty:
         sort = "new"
-    searcher = index.searcher()
     options = {"limit": page_size, "offset": offset, "count": True}
     if sort == "title":
         options.update(order_by_field="title_sort", order=Order.Asc)
@@ -102,13 +138,26 @@ def search(request):
         options.update(order_by_field="year", order=Order.Asc)
     elif sort == "new":
         options.update(order_by_field="acquired", order=Order.Desc)
+    if sort != "relevance":
+        query = build_query(request, rank=False)[0]  # no score needed
+    facet_names = [name for name in (request.facets or ()) if name in FACETS]
+    pending = facets = None
+    if facet_names:
+        # Facets are counted over the matching records without the ranking clauses.
+        # When many records match, on another thread while this one ranks (tantivy
+        # releases the GIL); for a few, handing over would cost more than it saves.
+        facet_query = query if sort != "relevance" else build_query(request, rank=False, searcher=searcher)[0]
+        if _estimate(parsed, searcher) >= PARALLEL_FACETS_FROM:
+            pending = _executor().submit(_facets, searcher, facet_query, facet_names)
+        else:
+            facets = _facets(searcher, facet_query, facet_names)
     found = searcher.search(query, **options)
-    ids = [searcher.doc(address)["id"][0] for _, address in found.hits]
-    facets = {}
-    if request.facets and found.count:
-        raw = searcher.aggregate(query, _aggregations(request.facets))
-        for name, body in raw.items():
-            facets[name] = [(_key(b["key"]), b["doc_count"]) for b in body.get("buckets", [])]
+    hits = [address for _, address in found.hits]
+    ids = searcher.fast_field_values("id", hits) if hits else []
+    if pending is not None:
+        facets = pending.result()
+    if not found.count or facets is None:
+        facets = {}
     return SearchResult(total=found.count, ids=ids, page=page, page_size=page_size, facets=facets, sort=sort)
 
 
@@ -126,11 +175,12 @@ def search_query(query, order_by=None, descending=False, offset=0, limit=20, inc
     """
     clauses = [(Occur.Must, query)]
     if not include_restricted:
-        clauses.append((Occur.Must, filter_query("visibility", ["public"])))
+        clauses.append((Occur.MustNot, restricted_query()))
     limit = max(0, int(limit))
     options = {"limit": max(1, limit), "offset": max(0, int(offset)), "count": True}
     if order_by:
         options.update(order_by_field=order_by, order=Order.Desc if descending else Order.Asc)
     searcher = index.searcher()
     found = searcher.search(Query.boolean_query(clauses), **options)
-    return found.count, [searcher.doc(address)["id"][0] for _, address in found.hits[:limit]]
+    hits = [address for _, address in found.hits[:limit]]
+    return found.count, (searcher.fast_field_values("id", hits) if hits else [])

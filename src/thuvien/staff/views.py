@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from thuvien.accounts import permissions
 from thuvien.network.models import Library
 
+NETWORK = "network"  # only network administrators
 # capability -> (label, URL, description)
 ACTIONS = [
     (permissions.CATALOGUE, _("Cataloguing"), "/staff/catalog/",
@@ -15,6 +16,10 @@ ACTIONS = [
      _("Digitisation projects, scans, OCR and digital objects.")),
     (permissions.CIRCULATE, _("Circulation"), "/staff/circulation/",
      _("Loans, returns, renewals and holds at the desk.")),
+    (permissions.ADMINISTER, _("Self-check kiosks (SIP2)"), "/staff/sip2/",
+     _("Accounts of the self-check and RFID kiosks.")),
+    (NETWORK, _("Harvesting (OAI-PMH)"), "/staff/harvest/",
+     _("Records harvested from other libraries' catalogues.")),
 ]
 
 
@@ -23,7 +28,10 @@ def home(request):
     user = request.user
     actions = []
     for capability, label, url, description in ACTIONS:
-        ids = permissions.library_ids_for(user, capability)
+        if capability == NETWORK:
+            ids = None if permissions.is_network_admin(user) else set()
+        else:
+            ids = permissions.library_ids_for(user, capability)
         if ids is None:
             where = [_("every library of the network")]
         elif ids:

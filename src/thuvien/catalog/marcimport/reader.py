@@ -10,6 +10,8 @@ MARCXML (MARC21slim, with or without the namespace) is read with lxml's ``iterpa
 clearing each record once read.
 """
 
+import contextlib
+import io
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -40,6 +42,9 @@ class RawRecord:
     raw: bytes
     error: str = ""  # set when the record cannot even be cut out properly
     data: dict | None = None  # MARC-in-JSON once decoded
+    holdings: list | None = None  # its 852/952 fields, taken out of ``data`` by the importer
+    derived: dict | None = None
+    pairs: list | None = None
 
 
 def detect_format(head):
@@ -120,6 +125,7 @@ def _show(value):
 
 
 _marc8 = None
+_QUIET = io.StringIO()
 
 
 def _marc8_decoder():
@@ -165,56 +171,75 @@ def decode_iso2709(raw):
         raise RecordError(_("The record has no fields."))
     coding = leader[9]
     indicators = int(leader[10]) if leader[10].isdigit() else 2
-    if coding == "a":
-        decode = _utf8
-    elif _looks_utf8(raw):
-        decode = _utf8
-    else:
-        decode = _marc8_text
+    # leader/09 "a" is UTF-8; a record flagged MARC-8 whose bytes are plainly UTF-8 is read as UTF-8.
+    decode = _utf8 if coding == "a" or _looks_utf8(raw) else _marc8_text
     fields = []
     data_end = len(raw) - 1  # the record terminator
+    utf8 = decode is _utf8
     for i in range(0, len(directory), 12):
         entry = directory[i:i + 12]
-        try:
-            tag = entry[:3].decode("ascii")
-        except UnicodeDecodeError:
-            tag = ""
-        length_text, start_text = entry[3:7], entry[7:12]
-        if not _TAG.fullmatch(tag) or not length_text.isdigit() or not start_text.isdigit():
+        tag_bytes, length_text, start_text = entry[:3], entry[3:7], entry[7:12]
+        if not tag_bytes.isalnum() or not length_text.isdigit() or not start_text.isdigit():
             raise RecordError(_("Directory entry %(n)s (%(entry)s) is not valid.") % {"n": i // 12 + 1, "entry": _show(entry)})
+        tag = tag_bytes.decode("ascii")
         start = base + int(start_text)
         end = start + int(length_text)
-        if int(length_text) < 1 or end > data_end or raw[end - 1] != FIELD_TERMINATOR:
+        if end <= start or end > data_end or raw[end - 1] != FIELD_TERMINATOR:
             raise RecordError(_("Field %(tag)s (directory entry %(n)s) does not end where the directory says.")
                               % {"tag": tag, "n": i // 12 + 1})
         body = raw[start:end - 1]
+        control = tag < "010" and tag.isdigit()
         try:
-            if tag < "010" and tag.isdigit():
-                fields.append({tag: decode(body)})
-                continue
-            ind, rest = body[:indicators], body[indicators:]
-            if b"\x1f" in ind:  # indicators missing: the field starts with its first subfield
-                ind, rest = b"", body[body.index(b"\x1f"):]
-            parts = rest.split(b"\x1f")
-            if parts[0].strip():
-                raise RecordError(_("Field %(tag)s has data before its first subfield.") % {"tag": tag})
-            ind = ind.decode("ascii", "replace").ljust(2)
-            subfields = []
-            for part in parts[1:]:
-                if not part:
+            if utf8:
+                text = body.decode("utf-8")
+                if not text.isascii() and not _is_nfc("NFC", text):
+                    text = unicodedata.normalize("NFC", text)
+                if control:
+                    fields.append({tag: text})
                     continue
-                code = chr(part[0])
-                if code < " " or part[0] > 0x7E:
-                    raise RecordError(_("Field %(tag)s has an invalid subfield code.") % {"tag": tag})
-                subfields.append({code: decode(part[1:])})
+                ind, rest = text[:indicators], text[indicators:]
+                if "\x1f" in ind:  # indicators missing: the field starts with its first subfield
+                    ind, rest = "", text[text.index("\x1f"):]
+                parts = rest.split("\x1f")
+                if parts[0].strip():
+                    raise RecordError(_("Field %(tag)s has data before its first subfield.") % {"tag": tag})
+                subfields = []
+                for part in parts[1:]:
+                    if part:
+                        if not " " < part[0] <= "~":
+                            raise RecordError(_("Field %(tag)s has an invalid subfield code.") % {"tag": tag})
+                        subfields.append({part[0]: part[1:]})
+            else:
+                if control:
+                    fields.append({tag: decode(body)})
+                    continue
+                ind, rest = body[:indicators], body[indicators:]
+                if b"\x1f" in ind:
+                    ind, rest = b"", body[body.index(b"\x1f"):]
+                parts = rest.split(b"\x1f")
+                if parts[0].strip():
+                    raise RecordError(_("Field %(tag)s has data before its first subfield.") % {"tag": tag})
+                ind = ind.decode("ascii", "replace")
+                subfields = []
+                for part in parts[1:]:
+                    if part:
+                        if not 0x20 < part[0] <= 0x7E:
+                            raise RecordError(_("Field %(tag)s has an invalid subfield code.") % {"tag": tag})
+                        subfields.append({chr(part[0]): decode(part[1:])})
             if not subfields:
                 raise RecordError(_("Field %(tag)s has no subfields.") % {"tag": tag})
+            ind = ind.ljust(2)
             fields.append({tag: {"ind1": _indicator(ind[0]), "ind2": _indicator(ind[1]), "subfields": subfields}})
         except UnicodeDecodeError as exc:
             raise RecordError(_("Field %(tag)s is not valid %(encoding)s (byte %(byte)s).") % {
-                "tag": tag, "encoding": "UTF-8" if decode is _utf8 else "MARC-8",
-                "byte": f"0x{body[exc.start]:02X}" if exc.start < len(body) else "?"}) from None
-    return {"leader": leader[:9] + "a" + leader[10:], "fields": fields}
+                "tag": tag, "encoding": "UTF-8" if utf8 else "MARC-8",
+                "byte": f"0x{exc.object[exc.start]:02X}" if exc.start < len(exc.object) else "?"}) from None
+    return {"leader": _leader(leader), "fields": fields}
+
+
+def _leader(leader):
+    """The leader as stored: UTF-8 (09 = a); length and base address are the writer's to compute."""
+    return "00000" + leader[5:9] + "a" + leader[10:12] + "00000" + leader[17:24]
 
 
 def _indicator(char):
@@ -230,10 +255,11 @@ def _marc8_text(body):
     if body.isascii() and b"\x1b" not in body:
         return body.decode("ascii")
     try:
-        text = _marc8_decoder().translate(body.decode("iso8859-1"))
-    except Exception:  # pymarc raises several kinds on a bad escape sequence
+        with contextlib.redirect_stderr(_QUIET):  # pymarc reports a truncated character there, and goes on
+            text = _marc8_decoder().translate(body)
+    except Exception:  # noqa: BLE001 (pymarc raises several kinds on a bad escape sequence)
         raise UnicodeDecodeError("marc-8", body, 0, 1, "bad escape sequence") from None
-    if "\ufffd" in text and "\ufffd" not in body.decode("iso8859-1"):
+    if "\ufffd" in text or "\x1b" in text:
         raise UnicodeDecodeError("marc-8", body, 0, 1, "unknown character")
     return unicodedata.normalize("NFC", text)
 
@@ -313,11 +339,11 @@ def decode_marcxml(elem):
         raise RecordError(_("The leader is %(n)s characters long instead of 24.") % {"n": len(leader)})
     if not fields:
         raise RecordError(_("The record has no fields."))
-    return {"leader": leader[:9] + "a" + leader[10:], "fields": fields}
+    return {"leader": _leader(leader), "fields": fields}
 
 
-def iter_records(stream, fmt=None):
-    """``RawRecord``s of a binary stream; ISO 2709 ones are decoded here, in the caller's thread."""
+def iter_records(stream, fmt=None, decode=True):
+    """``RawRecord``s of a binary stream; ISO 2709 ones are decoded here unless ``decode`` is false."""
     if fmt is None:
         head = stream.peek(512)[:512] if hasattr(stream, "peek") else b""
         fmt = detect_format(head)
@@ -325,7 +351,7 @@ def iter_records(stream, fmt=None):
         yield from iter_marcxml(stream)
         return
     for item in iter_iso2709(stream):
-        if not item.error:
+        if decode and not item.error:
             try:
                 item.data = decode_iso2709(item.raw)
             except RecordError as exc:

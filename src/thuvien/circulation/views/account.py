@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,7 +21,7 @@ from thuvien.circulation.errors import CirculationError
 from thuvien.circulation.models import (
     CopyRequest, Hold, Loan, PostalRequest, Reader, ReaderCategory, ReaderStatus, RequestState,
 )
-from thuvien.circulation.views.common import clean_code, clean_text, safe_next
+from thuvien.circulation.views.common import as_id, clean_code, clean_paragraphs, clean_text, safe_next
 from thuvien.circulation.views.readers import _reader_values
 from thuvien.network.models import Library
 
@@ -41,7 +42,7 @@ def reader_required(view):
     def wrapper(request, *args, **kwargs):
         reader = current_reader(request)
         if reader is None:
-            return redirect(f"{reverse('account:login')}?next={request.path}")
+            return redirect(f"{reverse('account:login')}?{urlencode({'next': request.get_full_path()})}")
         request.reader = reader
         return view(request, *args, **kwargs)
 
@@ -93,9 +94,12 @@ def register(request):
     """Self-registration online: the card waits for a librarian's approval."""
     values, errors = {}, []
     libraries = _pickup_libraries()
+    categories = ReaderCategory.objects.exclude(code="staff")
     if request.method == "POST":
         values, errors = _reader_values(request.POST)
-        library = libraries.filter(pk=request.POST.get("library") or 0).first()
+        if not categories.filter(code=values.get("category")).exists():
+            values["category"] = ""  # the library's default; staff categories are given at the desk only
+        library = libraries.filter(pk=as_id(request.POST.get("library"))).first()
         values["library"] = library
         if library is None:
             errors.append(_("Choose the library where you will collect your card."))
@@ -116,7 +120,7 @@ def register(request):
                 return redirect("account:home")
     return render(request, "circulation/account/register.html", {
         "values": values, "errors": errors, "libraries": libraries,
-        "categories": ReaderCategory.objects.exclude(code="staff"),
+        "categories": categories,
     })
 
 
@@ -134,9 +138,6 @@ def home(request):
         "reader": reader, "summary": summary,
         "loans": [(loan, loan.due_at < now) for loan in summary.loans] if summary else [],
         "pending": reader.status == ReaderStatus.PENDING,
-        "copy_requests": CopyRequest.objects.filter(reader=reader).select_related("record").order_by("-created_at")[:20],
-        "postal_requests": PostalRequest.objects.filter(reader=reader).select_related("record")
-        .order_by("-created_at")[:20],
     })
 
 
@@ -179,11 +180,11 @@ def place_hold(request, record_id):
     pickups = _pickup_libraries()
     holding = circulation_requests.holding_libraries(record)
     if request.method == "POST":
-        pickup = pickups.filter(pk=request.POST.get("pickup_library") or 0).first()
+        pickup = pickups.filter(pk=as_id(request.POST.get("pickup_library"))).first()
         scope = request.POST.get("scope") or "any"
         library = None
         if scope != "any":
-            library = holding.filter(pk=scope if scope.isdigit() else 0).first()
+            library = holding.filter(pk=as_id(scope)).first()
         if pickup is None:
             messages.error(request, _("Choose the library where you will collect the book."))
         elif scope != "any" and library is None:
@@ -262,8 +263,8 @@ def _request_form(request, record_id, kind):
     if request.method == "POST":
         values = {"address": clean_text(request.POST.get("address"), 300),
                   "pages": clean_text(request.POST.get("pages"), 200),
-                  "note": (request.POST.get("note") or "")[:2000], "library": request.POST.get("library") or ""}
-        library_id = values["library"] if values["library"].isdigit() else None
+                  "note": clean_paragraphs(request.POST.get("note")), "library": request.POST.get("library") or ""}
+        library_id = as_id(values["library"]) or None
         try:
             if kind == "copy":
                 circulation_requests.request_copy(request.user, reader, record.pk, values["pages"], values["note"],

@@ -6,6 +6,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -48,19 +49,34 @@ def desk_required(view):
     return wrapper
 
 
+def as_id(value):
+    """A primary key from a form field: a positive int, or 0 for anything else."""
+    text = str(value or "").strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,12}", text) else 0
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def clean_code(value, limit=64):
-    """A scanned card number or barcode: NFC, no surrounding or inner spaces, bounded."""
-    return re.sub(r"\s+", "", nfc(value or ""))[:limit]
+    """A scanned card number or barcode: NFC, no spaces or control characters, bounded."""
+    return re.sub(r"\s+", "", CONTROL.sub("", nfc(value or "")))[:limit]
 
 
 def clean_text(value, limit=1000):
-    return " ".join(nfc(value or "").split())[:limit]
+    """One line of typed text: NFC, single spaces, no control characters, bounded."""
+    return " ".join(CONTROL.sub("", nfc(value or "")).split())[:limit]
+
+
+def clean_paragraphs(value, limit=2000):
+    """Free text that may keep its line breaks."""
+    return CONTROL.sub("", nfc(value or "")).strip()[:limit]
 
 
 def parse_amount(value):
     """An amount of đồng typed as 20000, 20.000, 20,000 or 20 000; ``None`` if not a positive number."""
     text = re.sub(r"[\s.,]|đ$|₫$|vnd$", "", (value or "").strip().lower())
-    if not text.isdigit():
+    if not re.fullmatch(r"[0-9]{1,15}", text):
         return None
     try:
         amount = Decimal(text)
@@ -71,9 +87,10 @@ def parse_amount(value):
 
 def safe_next(request, default):
     """Redirect to ``next`` if it is a path on this site, else to ``default``."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if (target.startswith("/") and not target.startswith("//") and not CONTROL.search(target)
+            and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})):
+        return HttpResponseRedirect(target)
     return redirect(default)
 
 

@@ -10,15 +10,18 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from thuvien.accounts import permissions
+from thuvien.catalog.models import Item
 from thuvien.circulation import services
 from thuvien.circulation.errors import CirculationError
-from thuvien.circulation.models import Loan
+from thuvien.circulation.models import Loan, Reader, ReaderStatus
 from thuvien.circulation.views.common import (
-    SESSION_LIBRARY, clean_code, clean_text, desk_libraries, desk_required, override_codes, parse_amount, safe_next,
+    SESSION_LIBRARY, as_id, clean_code, clean_text, desk_libraries, desk_required, override_codes, parse_amount,
+    safe_next,
 )
 
 SESSION_PENDING = "circulation_desk_pending"
@@ -44,13 +47,10 @@ def home(request):
     """Scan a card (or a copy): the desk's starting screen."""
     scan = clean_code(request.GET.get("scan") or request.GET.get("card"))
     if scan:
-        from thuvien.circulation.models import Reader
-        from thuvien.catalog.models import Item
-
         if Reader.objects.filter(card_number=scan).exists():
             return redirect("circulation:reader", card=scan)
         if Item.objects.filter(barcode=scan).exists():
-            return redirect(f"{reverse('circulation:item')}?barcode={scan}")
+            return redirect(f"{reverse('circulation:item')}?{urlencode({'barcode': scan})}")
         messages.error(request, _("No reader has the card number %(code)s and no copy has this barcode.")
                        % {"code": scan})
         return redirect("circulation:desk")
@@ -63,7 +63,7 @@ def home(request):
 @require_POST
 def choose_library(request):
     """Staff working in several libraries choose the one this desk acts for."""
-    library = desk_libraries(request.user).filter(pk=request.POST.get("library") or 0).first()
+    library = desk_libraries(request.user).filter(pk=as_id(request.POST.get("library"))).first()
     if library is None:
         raise PermissionDenied
     request.session[SESSION_LIBRARY] = library.pk
@@ -114,6 +114,11 @@ def checkout(request, card):
     if not barcode:
         messages.error(request, _("Scan or type the barcode of a copy."))
         return redirect(target)
+    if not Item.objects.filter(barcode=barcode).exists() and Reader.objects.filter(card_number=barcode).exclude(
+            status=ReaderStatus.ERASED).exists():
+        # The next reader's card was scanned into the copy box: serve that reader.
+        request.session.pop(SESSION_PENDING, None)
+        return redirect("circulation:reader", card=barcode)
     codes = override_codes(request)
     try:
         loan = services.checkout(request.user, card, barcode, request.desk_library, channel="desk", override=codes)
@@ -281,7 +286,13 @@ def item(request):
 
 def _item_problem(request, operation, done):
     barcode = clean_code(request.POST.get("barcode"))
-    default = f"{reverse('circulation:item')}?barcode={barcode}"
+    fee = None
+    if (request.POST.get("fee") or "").strip():
+        fee = parse_amount(request.POST.get("fee"))
+        if fee is None:
+            messages.error(request, _("The amount must be a positive whole number of đồng."))
+            return safe_next(request, f"{reverse('circulation:item')}?{urlencode({'barcode': barcode})}")
+    default = f"{reverse('circulation:item')}?{urlencode({'barcode': barcode})}"
     if not barcode:
         messages.error(request, _("Scan or type the barcode of a copy."))
         return safe_next(request, default)
@@ -289,7 +300,7 @@ def _item_problem(request, operation, done):
         messages.error(request, _("Tick the box to confirm."))
         return safe_next(request, default)
     try:
-        operation(request.user, barcode)
+        operation(request.user, barcode, fee=fee)
     except CirculationError as exc:
         messages.error(request, exc.message)
     except PermissionDenied:
@@ -330,6 +341,45 @@ def pay(request, card):
     else:
         messages.success(request, _("Payment of %(amount)s recorded.") % {"amount": _money(amount)})
     return redirect(target)
+
+
+@desk_required
+@require_POST
+def waive(request, card):
+    """Staff of the reader's home library write off part of what the reader owes."""
+    card = clean_code(card)
+    target = reverse("circulation:reader", kwargs={"card": card})
+    amount = parse_amount(request.POST.get("amount"))
+    reason = clean_text(request.POST.get("note"), 255)
+    if amount is None:
+        messages.error(request, _("The amount must be a positive whole number of đồng."))
+    elif not reason:
+        messages.error(request, _("Give the reason for the waiver."))
+    else:
+        try:
+            services.waive(request.user, card, amount, note=reason)
+        except CirculationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Waiver of %(amount)s recorded.") % {"amount": _money(amount)})
+    return redirect(target)
+
+
+@desk_required
+@require_POST
+def erase(request, card):
+    """Decree 13: the reader's personal data goes; past loans stay as anonymous statistics."""
+    card = clean_code(card)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the box to confirm."))
+        return redirect("circulation:reader", card=card)
+    try:
+        services.erase_reader(request.user, card)
+    except CirculationError as exc:
+        messages.error(request, exc.message)
+        return redirect("circulation:reader", card=card)
+    messages.success(request, _("The personal data of reader %(card)s was erased.") % {"card": card})
+    return redirect("circulation:desk")
 
 
 @desk_required

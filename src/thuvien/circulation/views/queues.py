@@ -26,6 +26,14 @@ def pull_list(request):
 
 
 @desk_required
+def hold_shelf(request):
+    """Copies waiting on this library's hold shelf, the first to expire first."""
+    return render(request, "circulation/hold_shelf.html", {
+        "library": request.desk_library, "holds": services.hold_shelf(request.desk_library),
+    })
+
+
+@desk_required
 def transit(request):
     incoming = services.in_transit(request.desk_library, incoming=True)
     outgoing = services.in_transit(request.desk_library, incoming=False)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from thuvien.circulation import patron_import, registration
 from thuvien.circulation.models import Reader, ReaderCategory, ReaderStatus
-from thuvien.circulation.views.common import clean_code, clean_text, desk_libraries, desk_required
+from thuvien.circulation.views.common import as_id, clean_code, clean_text, desk_libraries, desk_required
 
 SESSION_IMPORT = "circulation_import_report"
 REPORT_ROWS = 500
@@ -155,7 +155,7 @@ def import_file(request):
     libraries = desk_libraries(request.user)
     if request.method == "POST":
         upload = request.FILES.get("file")
-        library = libraries.filter(pk=request.POST.get("library") or request.desk_library.pk).first()
+        library = libraries.filter(pk=as_id(request.POST.get("library")) or request.desk_library.pk).first()
         if library is None:
             messages.error(request, _("Choose one of your libraries."))
         elif upload is None:

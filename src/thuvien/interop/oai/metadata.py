@@ -34,16 +34,30 @@ FORMATS = {
 
 
 def escape(text):
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def escape_attribute(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _json(value):
-    # SQLite hands JSON columns over as text through raw cursors, PostgreSQL as objects.
-    return json.loads(value) if isinstance(value, str) else (value or [])
+def decode_lists(rows, positions):
+    """Decode the JSON list columns at ``positions`` of every row, in one ``json.loads``.
+
+    Raw cursors hand JSON columns over as text; a page has hundreds of rows with three
+    such columns each, and one parse of them all joined is much quicker than one each.
+    Returns new rows (lists) with those columns decoded.
+    """
+    rows = [list(row) for row in rows]
+    texts = [row[i] if isinstance(row[i], str) else json.dumps(row[i] or []) for row in rows for i in positions]
+    if texts:
+        values = iter(json.loads("[" + ",".join(texts) + "]"))
+        for row in rows:
+            for i in positions:
+                row[i] = next(values) or []
+    return rows
 
 
 # --- oai_dc ---------------------------------------------------------------------------
@@ -53,32 +67,30 @@ DC_OPEN = (f'<oai_dc:dc xmlns:oai_dc="{OAI_DC_NS}" xmlns:dc="{DC_NS}" '
 DC_CLOSE = "</oai_dc:dc>"
 
 
+def _elements(name, values):
+    if not values:
+        return ""
+    return "".join([f"<dc:{name}>{escape(value)}</dc:{name}>" for value in values])
+
+
 def oai_dc(row, base_url, digital_ids=()):
-    """oai_dc for ``row``: the DC_COLUMNS of a record, preceded by its id."""
+    """oai_dc for ``row``: the DC_COLUMNS of a record (lists decoded), preceded by its id."""
     pk, title, authors, subjects, publisher, year, language, material_type, isbns, ddc = row
-    out = [DC_OPEN]
-    if title:
-        out.append(f"<dc:title>{escape(title)}</dc:title>")
-    for author in _json(authors):
-        out.append(f"<dc:creator>{escape(author)}</dc:creator>")
-    for subject in _json(subjects):
-        out.append(f"<dc:subject>{escape(subject)}</dc:subject>")
-    if ddc:
-        out.append(f"<dc:subject>DDC {escape(ddc)}</dc:subject>")
-    if publisher:
-        out.append(f"<dc:publisher>{escape(publisher)}</dc:publisher>")
-    if year:
-        out.append(f"<dc:date>{year}</dc:date>")
-    out.append(f"<dc:type>{MATERIAL_TYPES.get(material_type, 'Text')}</dc:type>")
-    if language:
-        out.append(f"<dc:language>{escape(language)}</dc:language>")
-    out.append(f"<dc:identifier>{base_url}/record/{pk}/</dc:identifier>")
-    for isbn in _json(isbns):
-        out.append(f"<dc:identifier>urn:isbn:{escape(isbn)}</dc:identifier>")
-    for object_id in digital_ids:
-        out.append(f"<dc:identifier>{base_url}/digital/{object_id}/</dc:identifier>")
-    out.append(DC_CLOSE)
-    return "".join(out)
+    return "".join([
+        DC_OPEN,
+        f"<dc:title>{escape(title)}</dc:title>" if title else "",
+        _elements("creator", authors),
+        _elements("subject", subjects),
+        f"<dc:subject>DDC {escape(ddc)}</dc:subject>" if ddc else "",
+        f"<dc:publisher>{escape(publisher)}</dc:publisher>" if publisher else "",
+        f"<dc:date>{year}</dc:date>" if year else "",
+        f"<dc:type>{MATERIAL_TYPES.get(material_type, 'Text')}</dc:type>",
+        f"<dc:language>{escape(language)}</dc:language>" if language else "",
+        f"<dc:identifier>{base_url}/record/{pk}/</dc:identifier>",
+        "".join([f"<dc:identifier>urn:isbn:{escape(isbn)}</dc:identifier>" for isbn in isbns]) if isbns else "",
+        "".join([f"<dc:identifier>{base_url}/digital/{o}/</dc:identifier>" for o in digital_ids]) if digital_ids else "",
+        DC_CLOSE,
+    ])
 
 
 # --- marc21 ---------------------------------------------------------------------------

@@ -25,8 +25,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from thuvien.interop.oai import sets, tokens
-from thuvien.interop.oai.metadata import FORMATS, escape, escape_attribute, marc21, oai_dc
+from thuvien.interop.oai import prefetch, sets, tokens
+from thuvien.interop.oai.metadata import DC_COLUMNS, FORMATS, decode_lists, escape, escape_attribute, marc21, oai_dc
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +147,26 @@ def _request_element(base_url, verb, arguments, bare):
 
 def _envelope(base_url, verb, arguments, body, bare=False):
     now = timezone.now()
-    text = "".join([HEAD, f"<responseDate>{datestamp(now)}</responseDate>",
-                    _request_element(base_url, verb, arguments, bare), body, TAIL])
-    if NOT_XML.search(text):
-        text = NOT_XML.sub("", text)
-    return text.encode("utf-8")
+    head = "".join([HEAD, f"<responseDate>{datestamp(now)}</responseDate>",
+                    _request_element(base_url, verb, arguments, bare)])
+    if isinstance(body, bytes):  # a page rendered ahead (prefetch), already checked
+        return b"".join([xml_bytes(head), body, TAIL.encode()])
+    return xml_bytes(head + body + TAIL)
+
+
+_C0 = bytes(c for c in range(32) if c not in (9, 10, 13))
+
+
+def xml_bytes(text):
+    """``text`` in UTF-8 without the characters XML 1.0 cannot carry (C0 controls,
+    U+FFFE/U+FFFF, lone surrogates). The common case, none, is checked on bytes at C speed."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return NOT_XML.sub("", text).encode("utf-8")
+    if len(data.translate(None, _C0)) != len(data) or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
+        return NOT_XML.sub("", text).encode("utf-8")
+    return data
 
 
 def _error(code, message):
@@ -282,6 +297,30 @@ def list_sets(arguments, base_url, site_url):
 # --- records --------------------------------------------------------------------------
 
 HEADER_COLUMNS = ("pk", "updated_at", "is_deleted", "visibility", "material_type")
+DC_LISTS = [len(HEADER_COLUMNS) + DC_COLUMNS.index(name) for name in ("authors", "subjects", "isbns")]
+
+
+def _utc(moment):
+    """An aware UTC datetime from a database value (SQLite's raw rows are naive UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment if moment.utcoffset() == timedelta(0) else moment.astimezone(UTC)
+
+
+def _stamp(moment):
+    if moment.tzinfo is not None and moment.utcoffset() != timedelta(0):
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
+
+
+def _raw_rows(queryset):
+    """Rows of a values_list queryset straight from the cursor: no per-value converters."""
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 class PageWriter:
@@ -298,43 +337,34 @@ class PageWriter:
         return HEADER_COLUMNS + (self.fmt.columns if self.with_metadata else ())
 
     def write(self, rows):
-        """XML of ``rows`` (values of ``columns``), as a list of strings."""
-        live = [(row[0], row[4]) for row in rows if not _hidden(row[2], row[3])]
-        specs = self.membership.of(live)
-        digital = self._digital_objects([pk for pk, _type in live]) if self.with_metadata else {}
-        repo = repository_id()
+        """XML of ``rows`` (raw values of ``columns``), as a list of strings."""
+        marc = self.fmt.prefix == "marc21"
+        live = [(row[0], row[4]) for row in rows if not (row[2] or row[3] != "public")]
+        if self.with_metadata and not marc:
+            rows = decode_lists(rows, DC_LISTS)
+        specs, digital = self.membership.of(live)
+        prefix = f"oai:{repository_id()}:"
+        site_url = self.site_url
         out = []
+        append = out.append
         for row in rows:
             pk = row[0]
-            stamp = row[1].astimezone(UTC).strftime(DATESTAMP)
-            if _hidden(row[2], row[3]):
-                header = (f'<header status="deleted"><identifier>oai:{repo}:{pk}</identifier>'
+            stamp = _stamp(row[1])
+            if row[2] or row[3] != "public":
+                header = (f'<header status="deleted"><identifier>{prefix}{pk}</identifier>'
                           f"<datestamp>{stamp}</datestamp></header>")
-                out.append(f"<record>{header}</record>" if self.with_metadata else header)
+                append(f"<record>{header}</record>" if self.with_metadata else header)
                 continue
-            set_specs = "".join(f"<setSpec>{s}</setSpec>" for s in specs.get(pk, ()))
-            header = f"<header><identifier>oai:{repo}:{pk}</identifier><datestamp>{stamp}</datestamp>{set_specs}</header>"
+            set_specs = "".join([f"<setSpec>{s}</setSpec>" for s in specs.get(pk, ())])
+            header = f"<header><identifier>{prefix}{pk}</identifier><datestamp>{stamp}</datestamp>{set_specs}</header>"
             if not self.with_metadata:
-                out.append(header)
-            elif self.fmt.prefix == "marc21":
-                out.append(f"<record>{header}<metadata>{marc21(row[5])}</metadata></record>")
+                append(header)
+            elif marc:
+                append(f"<record>{header}<metadata>{marc21(row[5])}</metadata></record>")
             else:
-                metadata = oai_dc((pk, *row[5:]), self.site_url, digital.get(pk, ()))
-                out.append(f"<record>{header}<metadata>{metadata}</metadata></record>")
+                metadata = oai_dc((pk, *row[5:]), site_url, digital.get(pk, ()))
+                append(f"<record>{header}<metadata>{metadata}</metadata></record>")
         return out
-
-    def _digital_objects(self, ids):
-        """{record id: [open digital object ids]}: their pages are linked from oai_dc."""
-        if not ids or self.fmt.prefix != "oai_dc":
-            return {}
-        from thuvien.digital.access import public_object_filter
-        from thuvien.digital.models import DigitalObject
-
-        found = {}
-        rows = DigitalObject.objects.filter(public_object_filter(), record_id__in=ids).order_by("pk")
-        for record, pk in rows.values_list("record_id", "pk"):
-            found.setdefault(record, []).append(pk)
-        return found
 
 
 def get_record(arguments, base_url, site_url):
@@ -343,7 +373,7 @@ def get_record(arguments, base_url, site_url):
     fmt = _check_prefix(arguments["metadataPrefix"])
     pk = _find_record(arguments["identifier"])[0]
     writer = PageWriter(fmt, site_url, with_metadata=True)
-    rows = list(BibRecord.objects.filter(pk=pk).values_list(*writer.columns))
+    rows = _raw_rows(BibRecord.objects.filter(pk=pk).values_list(*writer.columns))
     return f"<GetRecord>{''.join(writer.write(rows))}</GetRecord>"
 
 
@@ -354,13 +384,13 @@ def _bounds(arguments):
     if "from" in arguments:
         moment, grain = parse_date(arguments["from"], "from")
         granularity.add(grain)
-        lower = tokens.to_micros(moment)
+        lower = max(0, tokens.to_micros(moment))  # nothing in the catalogue is older than 1970
     if "until" in arguments:
         moment, grain = parse_date(arguments["until"], "until")
         granularity.add(grain)
         step = timedelta(seconds=1) if grain == "second" else timedelta(days=1)
         try:
-            upper = tokens.to_micros(moment + step)
+            upper = max(0, tokens.to_micros(moment + step))
         except OverflowError:
             upper = None
     if len(granularity) > 1:
@@ -389,15 +419,20 @@ def _list_filter(state, set_filter):
 
 
 def list_records(arguments, base_url, site_url, verb="ListRecords"):
-    now = timezone.now()
     if "resumptionToken" in arguments:
+        token = arguments["resumptionToken"]
         try:
-            state = tokens.decode(arguments["resumptionToken"])
+            state = tokens.decode(token)
         except tokens.BadToken:
             raise OAIError("badResumptionToken", _("The resumption token is invalid or has expired."))
         if state.verb != verb or state.prefix not in FORMATS:
             raise OAIError("badResumptionToken", _("The resumption token is invalid or has expired."))
-        fmt = FORMATS[state.prefix]
+        kept = prefetch.take(token) if prefetch.enabled() else None
+        if kept is not None:
+            body, following = kept
+            if following:
+                prefetch.schedule(following, lambda: _prefetched_page(following, site_url))
+            return body
         set_filter = sets.record_filter(state.set_spec) if state.set_spec else None
         if state.set_spec and set_filter is None:
             raise OAIError("badResumptionToken", _("The resumption token is invalid or has expired."))
@@ -411,30 +446,54 @@ def list_records(arguments, base_url, site_url, verb="ListRecords"):
             if set_filter is None:
                 raise OAIError("badArgument", _("This repository has no set %(set)s.") % {"set": set_spec})
         # The list ends at the time of its first request (see the module's docstring).
-        first_request = tokens.to_micros(now) + 1
+        first_request = tokens.to_micros(timezone.now()) + 1
         upper = first_request if upper is None else min(upper, first_request)
         state = tokens.ListState(verb, fmt.prefix, set_spec, lower or 0, upper, 0, 0, 0, 0)
         state.total = _list_filter(state, set_filter).count()
+    body, following = _list_page(state, set_filter, site_url)
+    if following and prefetch.enabled():
+        prefetch.schedule(following, lambda: _prefetched_page(following, site_url))
+    return body
+
+
+def _list_page(state, set_filter, site_url):
+    """(XML of the page of ``state``, the token of the next page or "")."""
+    fmt = FORMATS[state.prefix]
+    verb = state.verb
     writer = PageWriter(fmt, site_url, with_metadata=verb == "ListRecords")
     size = page_size()
-    rows = list(_list_filter(state, set_filter).order_by("updated_at", "pk").values_list(*writer.columns)[:size + 1])
+    rows = _raw_rows(_list_filter(state, set_filter).order_by("updated_at", "pk").values_list(*writer.columns)[:size + 1])
     if not rows:
         raise OAIError("noRecordsMatch", _("No records match the request."))
     more = len(rows) > size
     rows = rows[:size]
     body = writer.write(rows)
-    token = ""
+    token = following = ""
     if more:
-        following = tokens.ListState(state.verb, state.prefix, state.set_spec, state.lower, state.upper,
-                                     tokens.to_micros(rows[-1][1]), rows[-1][0], state.cursor + len(rows),
-                                     max(state.total, state.cursor + len(rows) + 1))
-        expires = datestamp(tokens.expiration_date(now))
-        token = (f'<resumptionToken completeListSize="{following.total}" cursor="{state.cursor}" '
-                 f'expirationDate="{expires}">{tokens.encode(following)}</resumptionToken>')
+        state_after = tokens.ListState(state.verb, state.prefix, state.set_spec, state.lower, state.upper,
+                                       tokens.to_micros(_utc(rows[-1][1])), rows[-1][0], state.cursor + len(rows),
+                                       max(state.total, state.cursor + len(rows) + 1))
+        following = tokens.encode(state_after)
+        expires = datestamp(tokens.expiration_date(timezone.now()))
+        token = (f'<resumptionToken completeListSize="{state_after.total}" cursor="{state.cursor}" '
+                 f'expirationDate="{expires}">{following}</resumptionToken>')
     elif state.cursor:
         token = (f'<resumptionToken completeListSize="{max(state.total, state.cursor + len(rows))}" '
                  f'cursor="{state.cursor}"/>')
-    return f"<{verb}>{''.join(body)}{token}</{verb}>"
+    return f"<{verb}>{''.join(body)}{token}</{verb}>", following
+
+
+def _prefetched_page(token, site_url):
+    """(The page's XML as bytes, the next page's token) for ``prefetch``, or None."""
+    state = tokens.decode(token)
+    set_filter = sets.record_filter(state.set_spec) if state.set_spec else None
+    if state.set_spec and set_filter is None:
+        return None
+    try:
+        body, following = _list_page(state, set_filter, site_url)
+    except OAIError:
+        return None
+    return xml_bytes(body), following
 
 
 def list_identifiers(arguments, base_url, site_url):

@@ -13,7 +13,9 @@ on input we also accept the sum of the characters, which some clients compute (t
 
 from __future__ import annotations
 
+import codecs
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -85,6 +87,7 @@ class Message:
     sequence: str | None = None  # the AY digit, if sent
     checksum: str | None = None  # the AZ value, if sent
     raw: str = ""
+    data: bytes = b""  # the line as received
 
     def get(self, tag, default=""):
         values = self.fields.get(tag)
@@ -138,7 +141,9 @@ def decode(raw: bytes, encoding: str = DEFAULT_ENCODING, *, verify: bool = True)
         raise MessageError("undecodable characters") from None
     if verify and not verify_checksum(raw, text):
         raise ChecksumError("bad checksum")
-    return parse(text)
+    message = parse(unicodedata.normalize("NFC", text))  # NFC inside the system (cp1258 sends tones apart)
+    message.data = raw
+    return message
 
 
 def _known(encoding):
@@ -213,12 +218,31 @@ def encode(code: str, fixed: list[str] | tuple = (), fields=(), *, sequence: str
         if value is None:
             continue
         text += tag + clean(value) + DELIMITER
-    data = text.encode(encoding, errors="replace")
+    data = to_bytes(text, encoding)
     if error_detection:
         tail = (f"AY{sequence}" if sequence is not None else "") + "AZ"
         data += tail.encode("ascii")
         data += checksum(data).encode("ascii")
     return data + CR.encode("ascii")
+
+
+# Windows-1258 has the shaped vowels (â ê ô ă ơ ư đ) but writes the five tones as
+# combining marks after them: "ậ" is "â" + U+0323.
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def _cp1258_form(char: str) -> str:
+    decomposed = unicodedata.normalize("NFD", char)
+    shaped = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+    return shaped + "".join(c for c in decomposed if c in _TONES)
+
+
+def to_bytes(text: str, encoding: str = DEFAULT_ENCODING) -> bytes:
+    """``text`` in the kiosk's encoding; a character it cannot write becomes "?"."""
+    name = codecs.lookup(encoding).name
+    if name == "cp1258":
+        return "".join(_cp1258_form(c) if ord(c) > 0x7F else c for c in text).encode(name, errors="replace")
+    return text.encode(name, errors="replace")
 
 
 def yes_no(flag: bool) -> str:

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from thuvien.core.vietnamese import nfc
+
 
 def validate_encoding(value):
     try:
@@ -50,7 +52,7 @@ class KioskAccount(models.Model):
         return self.login
 
     def set_password(self, raw_password):
-        self.password = make_password(raw_password)
+        self.password = make_password(nfc(raw_password))  # messages are read in NFC
 
     def check_password(self, raw_password):
-        return bool(self.password) and check_password(raw_password, self.password)
+        return bool(self.password) and check_password(nfc(raw_password), self.password)

@@ -12,10 +12,13 @@ import hashlib
 import logging
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from thuvien.core.vietnamese import nfc
 from thuvien.interop.sip2 import adapter, codec
 from thuvien.interop.sip2.codec import count, sip_datetime, yes_no
 
@@ -25,7 +28,12 @@ PROTOCOL_VERSION = "2.00"
 CURRENCY = "VND"
 # SIP2 language codes answered in English; everything else gets Vietnamese.
 ENGLISH_CODES = {"001", "024"}
-MAX_FAILED_LOGINS = 3
+MAX_FAILED_LOGINS = 3  # on one connection, then it is closed
+# Failures counted for FAILURE_WINDOW seconds (Django's cache): then logins of that kiosk
+# and passwords of that reader are refused unchecked.
+FAILURE_WINDOW = 15 * 60
+MAX_LOGIN_FAILURES = 10
+MAX_READER_FAILURES = 5
 MAX_BAD_MESSAGES = 20
 MAX_ITEMS = 50  # item lists in a 64 response, when the kiosk asks for no range
 
@@ -47,6 +55,18 @@ CIRCULATION_STATUS = {
     "lost": "12",
     "damaged": "01",
     "withdrawn": "01",
+}
+# What the kiosk shows about a copy's status (item information, AF).
+STATUS_TEXT = {
+    "available": gettext_lazy("On the shelf: you can borrow it."),
+    "on_loan": gettext_lazy("On loan."),
+    "on_hold_shelf": gettext_lazy("Kept for a reader who reserved it."),
+    "in_transit": gettext_lazy("In transit between libraries."),
+    "in_processing": gettext_lazy("Being processed by the library."),
+    "not_for_loan": gettext_lazy("Reading room only."),
+    "lost": gettext_lazy("Reported lost."),
+    "damaged": gettext_lazy("Damaged: please give it to a librarian."),
+    "withdrawn": gettext_lazy("Withdrawn from the collection."),
 }
 # SIP2 media types: 000 other, 001 book, 002 magazine, 004 audio tape, 005 video tape, 006 CD/CD-ROM.
 MEDIA_BY_MATERIAL = {"serial": "002", "video": "005", "sound": "004", "music": "006", "computer": "006"}
@@ -90,7 +110,14 @@ class Session:
         if not line.strip():
             return None
         try:
-            message = codec.decode(line, self.encoding)
+            try:
+                message = codec.decode(line, self.encoding)
+            except codec.MessageError:
+                if not line.startswith(b"93"):
+                    raise
+                # A login from a kiosk whose encoding we learn from its account: read the
+                # login (ASCII) byte for byte; the password is decoded again in login().
+                message = codec.decode(line, "latin-1")
         except codec.MessageError as error:
             self.bad_messages += 1
             if self.bad_messages >= MAX_BAD_MESSAGES:
@@ -152,15 +179,25 @@ class Session:
         login_id, password = message.get("CN"), message.get("CO")
         account = (KioskAccount.objects.select_related("library").filter(login=login_id).first()
                    if login_id else None)
+        if account is not None and account.encoding != self.encoding and message.data:
+            try:  # the password as the kiosk's own encoding writes it
+                password = codec.parse(nfc(message.data.decode(account.encoding))).get("CO")
+            except (UnicodeDecodeError, LookupError, codec.MessageError):
+                pass
+        # Counted per login, not per address: kiosks behind one router share an address,
+        # and one misconfigured kiosk must not lock the others out.
+        key = f"sip2-login:{login_id[:64]}"
+        throttled = _throttled(key, MAX_LOGIN_FAILURES)
         ok = (
-            account is not None and account.enabled and account.library.is_active
+            not throttled and account is not None and account.enabled and account.library.is_active
             and message.fixed.get("uid_algorithm", "0") in ("0", " ")
             and message.fixed.get("pwd_algorithm", "0") in ("0", " ")
             and account.check_password(password)
         )
         if not ok:
             self.failed_logins += 1
-            log.warning("sip2 %s: failed login for %r", self.peer, login_id[:64])
+            _failed(key)
+            log.warning("sip2 %s: failed login for %r%s", self.peer, login_id[:64], " (throttled)" if throttled else "")
             if self.failed_logins >= MAX_FAILED_LOGINS:
                 self.closing = True
             return self._build(message, "94", ["0"], [])
@@ -179,7 +216,7 @@ class Session:
             yes_no(online),  # ACS renewal policy
             "N",  # status update ok
             "N",  # off-line ok
-            "030",  # timeout period (tenths of a second are not used: 3 s)
+            "100",  # timeout period, in tenths of a second: 10 s
             "003",  # retries allowed
             sip_datetime(),
             PROTOCOL_VERSION,
@@ -203,14 +240,27 @@ class Session:
         digest = hashlib.sha256(f"{card}\x00{password}".encode()).hexdigest()
         if self._verified == (card, digest):
             return True, True
+        key = f"sip2-reader:{card[:64]}"
+        if _throttled(key, MAX_READER_FAILURES):  # a kiosk is no place to guess PINs
+            return True, False
         valid = adapter.authenticate(card, password)
         if valid:
             self._verified = (card, digest)
+            cache.delete(key)
+        else:
+            _failed(key)
         return True, valid
 
     def _patron_refusal(self, message, card, summary):
         """Why this request may not act for the reader (text), or ``None``."""
         if summary is None:
+            return _error("unknown_reader")
+        return self._password_refusal(message, card)
+
+    def _password_refusal(self, message, card):
+        """Why the reader's password (AD) does not let this request go on, or ``None``.
+        Whether the card exists, and may borrow, is the services' to say."""
+        if not card:
             return _error("unknown_reader")
         given, valid = self._password_state(message, card)
         if given and not valid:
@@ -232,16 +282,14 @@ class Session:
 
     def _patron_fields(self, summary, card, valid_password, show_private):
         reader = summary.reader if summary else None
-        fields = [
+        return [
             ("AO", self.institution),
             ("AA", card),
             ("AE", reader.name if reader and show_private else ""),
-        ]
-        return fields, [
             ("BL", yes_no(reader is not None)),
             ("CQ", yes_no(valid_password)),
-            ("BH", CURRENCY if summary else None),
-            ("BV", _amount(summary.fines_owed) if summary else None),
+            ("BH", CURRENCY if show_private else None),
+            ("BV", _amount(summary.fines_owed) if show_private else None),
         ]
 
     def _patron_messages(self, summary):
@@ -249,15 +297,25 @@ class Session:
             return [("AF", _error("unknown_reader"))]
         return [("AF", error.message) for error in summary.blocks]
 
+    def _may_see(self, summary, given, valid):
+        """Whether the kiosk may show this reader's details: the right password, or none
+        asked for (the card was scanned) where the kiosk does not require one."""
+        if summary is None:
+            return False
+        return valid or (not given and not self.account.patron_password_required)
+
     def patron_status(self, message, *, code="24", note=None):
         card = message.get("AA")
         summary = adapter.patron(card)
         given, valid = self._password_state(message, card) if summary else (False, False)
-        show_private = summary is not None and (valid or not given)
-        head, tail = self._patron_fields(summary, card, valid, show_private)
-        fields = head + tail
-        fields += [("AF", note)] if note else self._patron_messages(summary) if show_private or summary is None else [
-            ("AF", _("Wrong card number or password."))]
+        show_private = self._may_see(summary, given, valid)
+        fields = self._patron_fields(summary, card, valid, show_private)
+        if note:
+            fields.append(("AF", note))
+        elif summary is None or show_private:
+            fields += self._patron_messages(summary)
+        else:
+            fields.append(("AF", _("Wrong card number or password.") if given else _("Please type your password.")))
         fixed = [self.patron_status_flags(summary), self._language(message), sip_datetime()]
         return self._build(message, code, fixed, fields)
 
@@ -271,22 +329,20 @@ class Session:
         card = message.get("AA")
         summary = adapter.patron(card)
         given, valid = self._password_state(message, card) if summary else (False, False)
-        show_private = summary is not None and (valid or not given) and not (
-            self.account.patron_password_required and not valid)
+        show_private = self._may_see(summary, given, valid)
         lists = _ItemLists(summary if show_private else None, message)
         fixed = [
             self.patron_status_flags(summary), self._language(message), sip_datetime(),
             count(len(lists.holds)), count(len(lists.overdue)), count(len(lists.charged)),
             count(len(lists.fines)), count(0), count(len(lists.unavailable)),
         ]
-        head, tail = self._patron_fields(summary, card, valid, show_private)
-        fields = head + tail
+        fields = self._patron_fields(summary, card, valid, show_private)
         reader = summary.reader if summary else None
         if show_private:
             fields += lists.selected()
             fields += [("BD", reader.address or None), ("BE", reader.email or None), ("BF", reader.phone or None)]
             if reader.expires_on:
-                fields.append(("PE", codec.sip_date_only(reader.expires_on)))  # card expiry (extension)
+                fields.append(("PA", reader.expires_on.strftime("%Y%m%d")))  # card expiry (Koha's extension)
             fields += self._patron_messages(summary)
         elif summary is not None:
             fields.append(("AF", _("Wrong card number or password.") if given else _("Please type your password.")))
@@ -326,8 +382,7 @@ class Session:
 
     def checkout(self, message):
         card, barcode = message.get("AA"), message.get("AB")
-        summary = adapter.patron(card)
-        refusal = self._patron_refusal(message, card, summary)
+        refusal = self._password_refusal(message, card)
         if refusal:
             return self._checkout_response(message, False, text=refusal)
         try:
@@ -404,7 +459,11 @@ class Session:
         elif not ok:
             fields.append(("CV", "00"))
         if result is not None:
-            fields.append(("AF", result.message or _("Returned. Thank you.")))
+            # The services' routing note names the reader waiting; the kiosk's screen says less.
+            fields.append(("AF", _("Returned. Thank you.")))
+            if action in ("hold", "transit"):
+                fields.append(("AF", _("Please leave this copy at the desk: it is going to another reader "
+                                       "or library.")))
             if result.fine:
                 fields.append(("AF", _("Fine charged: %(amount)s đồng.") % {"amount": _amount(result.fine)}))
         else:
@@ -420,8 +479,7 @@ class Session:
 
     def renew(self, message):
         card, barcode = message.get("AA"), message.get("AB")
-        summary = adapter.patron(card)
-        refusal = self._patron_refusal(message, card, summary)
+        refusal = self._password_refusal(message, card)
         if refusal is None and not barcode:
             refusal = _("Please scan the copy's barcode.")
         if refusal is None:
@@ -457,8 +515,7 @@ class Session:
 
     def renew_all(self, message):
         card = message.get("AA")
-        summary = adapter.patron(card)
-        refusal = self._patron_refusal(message, card, summary)
+        refusal = self._password_refusal(message, card)
         if refusal:
             return self._renew_all_response(message, False, text=refusal)
         try:
@@ -506,7 +563,7 @@ class Session:
             ("CK", _media_type(item)),
             ("AQ", item.library.code),
             ("AP", (item.location.code if item.location_id else item.library.code)),
-            ("AF", str(item.get_status_display())),
+            ("AF", str(STATUS_TEXT.get(item.status, item.get_status_display()))),
         ]
         return self._build(message, "18", fixed, fields)
 
@@ -547,12 +604,20 @@ class Session:
 
     @staticmethod
     def _hold_record(barcode, title_id):
+        """The record a hold is for: that of the copy scanned, or a record id sent as AJ.
+        Restricted and withdrawn records cannot be reserved at a kiosk."""
+        from thuvien.catalog.models import BibRecord
+
         if barcode:
             summary = adapter.item(barcode)
-            return summary.record.pk if summary else None
-        if title_id and title_id.isdigit():
-            return int(title_id)
-        return None
+            record = summary.record if summary else None
+        elif title_id and title_id.strip().isdigit():
+            record = BibRecord.objects.filter(pk=int(title_id)).first()
+        else:
+            record = None
+        if record is None or record.is_deleted or record.visibility != "public":
+            return None
+        return record.pk
 
     def _hold_response(self, message, ok, *, hold=None, text=None):
         available = bool(hold and ok and hold.status == "ready")
@@ -693,6 +758,17 @@ def _hold_label(hold):
     if getattr(hold, "item", None) is not None and hold.status == "ready":
         return hold.item.barcode
     return hold.record.title if hold.record_id else str(hold.pk)
+
+
+def _throttled(key, limit):
+    return (cache.get(key) or 0) >= limit
+
+
+def _failed(key):
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, FAILURE_WINDOW)
 
 
 def _error(code):

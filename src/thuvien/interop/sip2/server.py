@@ -15,7 +15,8 @@ from thuvien.interop.sip2.protocol import Session
 
 log = logging.getLogger("thuvien.sip2")
 
-MAX_LINE = 64 * 1024  # a SIP2 message is a few hundred bytes; anything longer is garbage
+MAX_LINE = 64 * 1024
+DB_IDLE_SECONDS = 60  # a SIP2 message is a few hundred bytes; anything longer is garbage
 _LINE_END = re.compile(rb"[\r\n]")
 
 
@@ -23,7 +24,8 @@ class Sip2Handler(socketserver.BaseRequestHandler):
     """Reads CR-terminated requests and answers each one, until the kiosk hangs up."""
 
     def setup(self):
-        self.peer = "%s:%s" % self.client_address[:2] if isinstance(self.client_address, tuple) else ""
+        address = self.client_address
+        self.peer = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else ""
 
     def handle(self):
         server = self.server
@@ -31,13 +33,28 @@ class Sip2Handler(socketserver.BaseRequestHandler):
             log.warning("sip2 %s: refused, %d connections already open", self.peer, server.max_connections)
             return
         sock = self.request
-        sock.settimeout(server.idle_timeout)
+        try:  # one small answer per request: send it now, not after the kiosk's delayed ACK
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        # Wake up at least once a minute: a kiosk that is quiet gives its database
+        # connection back (so 200 idle kiosks hold none) and is dropped after idle_timeout.
+        sock.settimeout(min(server.idle_timeout, DB_IDLE_SECONDS))
+        idle = 0.0
         session = Session(peer=self.peer)
         buffer = b""
         discarding = False  # inside an overlong line, already answered with 96
         try:
             while not session.closing:
-                chunk = sock.recv(4096)
+                try:
+                    chunk = sock.recv(4096)
+                except TimeoutError:
+                    connections.close_all()
+                    idle += sock.gettimeout()
+                    if idle >= server.idle_timeout:
+                        raise
+                    continue
+                idle = 0.0
                 if not chunk:
                     break
                 buffer += chunk
@@ -59,7 +76,7 @@ class Sip2Handler(socketserver.BaseRequestHandler):
                     discarding = True
                     sock.sendall(codec.encode(codec.RESEND, error_detection=True))
                     session.bad_messages += 1
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             log.info("sip2 %s: idle for %ss, closing", self.peer, server.idle_timeout)
         except OSError as error:
             log.info("sip2 %s: connection lost: %s", self.peer, error)

@@ -1,4 +1,4 @@
-/* Loan desk keyboard: F2 check out, F3 check in, F4 renew, F6 copy look-up, Esc back to
+/* Loan desk keyboard: F2 check out, F3 check in, F4 renew, F8 copy look-up, Esc back to
    the scan box. The scan box keeps the focus so a barcode scanner (which types the code
    and presses Enter) works without touching the mouse. The page works without this file. */
 (function () {

@@ -90,8 +90,10 @@ class Command(BaseCommand):
                 stop.set()
                 threading.Thread(target=server.shutdown, daemon=True).start()
 
-        signal.signal(signal.SIGTERM, shut)
-        signal.signal(signal.SIGINT, shut)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, shut)
+            signal.signal(signal.SIGINT, shut)
+        self.server = server
         self.stdout.write(f"SIP2 server listening on {options['host']}:{server.port}", ending="\n")
         self.stdout.flush()
         try:
