@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "thuvien.search",
     "thuvien.circulation",
     "thuvien.interop",
+    "thuvien.interop.sip2",  # SIP2 kiosks (own app: its accounts and migrations)
     "thuvien.digital",
     "thuvien.opac",
     "thuvien.staff",
@@ -54,7 +55,7 @@ MIDDLEWARE = [
     "thuvien.digital.middleware.OpenTileMiddleware",  # open IIIF tiles: no session needed
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "thuvien.core.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -117,6 +118,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
@@ -170,3 +172,24 @@ DIGITAL_WATERMARK = os.environ.get("THUVIEN_DIGITAL_WATERMARK", "")
 # Reverse proxies (CIDR, comma-separated) whose X-Forwarded-For gives the reader's address,
 # which decides on-site access.
 DIGITAL_TRUSTED_PROXIES = os.environ.get("THUVIEN_DIGITAL_TRUSTED_PROXIES", "")
+
+# API docs (/api/docs): Swagger UI from django-ninja's own static files, never a CDN.
+INSTALLED_APPS += ["ninja"]
+# Open data (/opendata): the licence stated with every dump; the dumps live in DATA_DIR/opendata.
+OPENDATA_LICENCE = {
+    "name": os.environ.get("THUVIEN_OPENDATA_LICENCE", "CC0 1.0 Universal (Public Domain Dedication)"),
+    "url": os.environ.get("THUVIEN_OPENDATA_LICENCE_URL", "https://creativecommons.org/publicdomain/zero/1.0/"),
+}
+# OAI-PMH harvester: attempts per request and the first wait between them (doubling).
+HARVEST_RETRIES = int(os.environ.get("THUVIEN_HARVEST_RETRIES", 3))
+HARVEST_BACKOFF_SECONDS = float(os.environ.get("THUVIEN_HARVEST_BACKOFF_SECONDS", 5))
+# OAI-PMH provider (/oai): records are oai:<OAI_REPOSITORY_ID>:<id>; lists are sent in pages of
+# OAI_PAGE_SIZE, and their resumption tokens expire after OAI_TOKEN_MAX_AGE seconds.
+OAI_REPOSITORY_ID = os.environ.get("THUVIEN_OAI_REPOSITORY_ID", "thuvien.ninhbinh")
+OAI_REPOSITORY_NAME = os.environ.get("THUVIEN_OAI_REPOSITORY_NAME", "")
+OAI_ADMIN_EMAILS = [e for e in os.environ.get("THUVIEN_OAI_ADMIN_EMAIL", "").split(",") if e.strip()]
+OAI_BASE_URL = os.environ.get("THUVIEN_OAI_BASE_URL", "")  # behind a proxy: https://host/oai
+OAI_PAGE_SIZE = int(os.environ.get("THUVIEN_OAI_PAGE_SIZE", 500))
+OAI_TOKEN_MAX_AGE = int(os.environ.get("THUVIEN_OAI_TOKEN_MAX_AGE", 24 * 3600))
+# The next page of a list is rendered while the harvester reads this one (interop/oai/prefetch.py).
+OAI_PREFETCH = os.environ.get("THUVIEN_OAI_PREFETCH", "1") == "1"

@@ -8,7 +8,10 @@ urlpatterns = [
     path("staff/", include("thuvien.staff.urls")),
     path("staff/catalog/", include("thuvien.catalog.urls")),
     path("staff/circulation/", include("thuvien.circulation.urls")),
+    path("staff/sip2/", include("thuvien.interop.sip2.urls")),  # SIP2 kiosk accounts
+    path("staff/harvest/", include("thuvien.interop.harvest.urls")),  # OAI-PMH harvester
     path("", include("thuvien.interop.urls")),  # /oai, /sru, /opendata
     path("", include("thuvien.digital.urls")),  # /iiif/..., /digital/..., /staff/digital/...
+    path("account/", include("thuvien.circulation.account_urls")),  # the reader's account (OPAC)
     path("", include("thuvien.opac.urls")),
 ]

@@ -16,3 +16,11 @@ from thuvien.api import search  # noqa: E402,F401  (registers the search routes)
 from thuvien.digital.api import router as digital_router  # noqa: E402
 
 api.add_router("/v1/digital", digital_router)
+
+from thuvien.opac.api import router as opac_router  # noqa: E402
+
+api.add_router("/v1", opac_router)
+api.add_router("/v1/circulation", "thuvien.circulation.api.router")
+from thuvien.api.openapi import document_errors  # noqa: E402  (422/404/401 answers in the OpenAPI)
+
+document_errors(api)

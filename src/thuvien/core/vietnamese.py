@@ -6,6 +6,7 @@ Vietnamese alphabet (a ă â b c d đ e ê …) and then the tones (ngang, huy�
 sắc, nặng), not byte order.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -29,13 +30,28 @@ def nfc(text):
     return unicodedata.normalize("NFC", text or "")
 
 
+_NONSPACING = None
+
+
+def _nonspacing_marks():
+    """A str.translate table deleting every nonspacing mark (category Mn)."""
+    global _NONSPACING
+    if _NONSPACING is None:
+        _NONSPACING = {cp: None for cp in range(0x300, 0x110000) if unicodedata.category(chr(cp)) == "Mn"}
+    return _NONSPACING
+
+
 def fold(text):
     """Lower-case ``text`` and strip every diacritic, mapping đ/Đ to d."""
-    decomposed = unicodedata.normalize("NFD", text or "").replace("đ", "d").replace("Đ", "D")
-    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    text = text or ""
+    if text.isascii():  # the same result, without the Unicode work
+        return text.lower()
+    decomposed = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    stripped = decomposed.translate(_nonspacing_marks())
     return unicodedata.normalize("NFC", stripped).lower()
 
 
+@functools.lru_cache(maxsize=8192)
 def _split_letter(char):
     """Split a lower-case NFC character into (base letter, tone index)."""
     decomposed = unicodedata.normalize("NFD", char)

@@ -1,6 +1,7 @@
 """Loading the demo network: libraries, staff accounts and a Vietnamese collection."""
 
 import random
+import zlib
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -9,6 +10,7 @@ from thuvien.accounts.models import StaffRole
 from thuvien.catalog import services
 from thuvien.catalog.generate import generate_records, isbn, marc_record
 from thuvien.catalog.models import Item, ItemStatus, ItemType
+from thuvien.circulation.demo import load_circulation_demo
 from thuvien.demo import data
 from thuvien.network.models import Library, LibraryType, Location
 from thuvien.search.queue import enqueue
@@ -26,7 +28,7 @@ def load_network():
             code=code,
             defaults={"name": name, "library_type": kind, "parent": network, "district": district,
                       "address": address, "opening_hours": data.HOURS,
-                      "phone": "0229 38" + str(abs(hash(code)) % 10000).zfill(4),
+                      "phone": "0229 38" + str(zlib.crc32(code.encode()) % 10000).zfill(4),
                       "email": f"{code.lower()}@thuvien.ninhbinh.gov.vn"},
         )
         wanted = data.LOCATIONS if kind in ("provincial", "district") else data.LOCATIONS[:2]
@@ -110,8 +112,10 @@ def load_collection(libraries, generated=2000, seed=2026):
 def load(generated=2000, stdout=None):
     if Library.objects.filter(code=data.NETWORK[0]).exists() and Item.objects.exists():
         network, libraries = load_network()
-        return {"libraries": len(libraries), "records": 0, "accounts": load_staff(libraries), "skipped": True}
+        return {"libraries": len(libraries), "records": 0, "accounts": load_staff(libraries), "skipped": True,
+                "readers": load_circulation_demo(network, libraries)}
     network, libraries = load_network()
     accounts = load_staff(libraries)
     records = load_collection(libraries, generated=generated)
-    return {"libraries": len(libraries), "records": records, "accounts": accounts, "skipped": False}
+    return {"libraries": len(libraries), "records": records, "accounts": accounts, "skipped": False,
+            "readers": load_circulation_demo(network, libraries)}

@@ -1,5 +1,11 @@
-from django.urls import path
 from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from thuvien.staff import views
 
 app_name = "staff"
-urlpatterns = [path("login/", auth_views.LoginView.as_view(), name="login")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, next_page="staff:home"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="opac:home"), name="logout"),
+]

@@ -19,3 +19,6 @@ class Command(BaseCommand):
         self.stdout.write(_("Staff accounts (user / password / role / library):"))
         for username, password, role, library in result["accounts"]:
             self.stdout.write(f"  {username:16} {password:20} {role:15} {library}")
+        self.stdout.write(_("Readers (card number / password / name / library):"))
+        for card, password, name, library in result.get("readers", ()):
+            self.stdout.write(f"  {card:16} {password:20} {name:20} {library}")

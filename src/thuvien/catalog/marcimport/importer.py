@@ -1,0 +1,644 @@
+"""Importing a MARC file into the union catalogue.
+
+Records are read one at a time (``reader``) and written in batches: every batch is one
+transaction in which new records, their identifiers, their items and their search-queue
+entries are written with ``bulk_create``, after a few queries that match the whole batch
+against the catalogue (by 001/003, ISBN, ISSN and LCCN) and find barcodes already used.
+If anything in a batch's bulk write fails, the batch is rolled back to its savepoint and
+written again record by record through ``catalog.services``, each record in its own
+savepoint, so a record is always written whole or not at all.
+
+A record that matches an existing one is not duplicated: the library's items are
+attached to it. A control number (001) without an 003 only matches records this
+library imported before, since local numbers of two libraries can coincide.
+"""
+
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import orjson
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from thuvien.catalog import services
+from thuvien.catalog.marcimport import holdings as H
+from thuvien.catalog.marcimport.derive import derive_all
+from thuvien.catalog.marcimport.reader import RecordError, decode_iso2709, detect_format, iter_iso2709, iter_records
+from thuvien.catalog.models import BibRecord, Item, ItemStatus, RecordIdentifier, Visibility
+from thuvien.network.models import Library, Location
+from thuvien.search import index, queue
+from thuvien.search.documents import _fields as doc_fields
+from thuvien.search.documents import documents_for
+from thuvien.search.models import PendingIndexUpdate
+
+BATCH = 1000
+MAX_KEPT_REJECTS = 1000  # reasons kept in memory for the caller; all go to the report file
+
+
+@dataclass
+class Reject:
+    number: int
+    offset: int
+    reason: str
+
+
+@dataclass
+class ImportSummary:
+    read: int = 0
+    created: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    items: int = 0
+    rejects: list = field(default_factory=list)
+    format: str = ""
+    seconds: float = 0.0
+
+    def as_dict(self):
+        return {k: getattr(self, k) for k in ("read", "created", "merged", "unchanged", "rejected", "items")}
+
+
+@dataclass
+class _Pending:
+    raw: object  # RawRecord
+    data: dict  # MARC-in-JSON without holdings
+    pairs: list
+    items: list  # dicts from holdings.item_values
+    derived: dict = None
+    match_id: int | None = None
+    twin: "_Pending | None" = None  # an earlier record of this batch it matches
+    record_id: int | None = None
+    new_items: list = field(default_factory=list)
+
+
+class RejectWriter:
+    """The rejects file (raw records, fixable and re-importable) and its report."""
+
+    def __init__(self, path, fmt):
+        self.path = path
+        self.fmt = fmt
+        self._data = None
+        self._report = None
+
+    def _open(self):
+        if self._data is None:
+            self._data = open(self.path, "wb")  # noqa: SIM115 (closed by close())
+            if self.fmt == "marcxml":
+                self._data.write(b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                                 b'<collection xmlns="http://www.loc.gov/MARC21/slim">\n')
+            self._report = open(self.report_path, "w", encoding="utf-8")  # noqa: SIM115
+            self._report.write("number\toffset\treason\n")
+
+    @property
+    def report_path(self):
+        return f"{self.path}.txt"
+
+    def write(self, reject, raw):
+        self._open()
+        self._report.write(f"{reject.number}\t{reject.offset}\t{reject.reason}\n")
+        if raw:
+            self._data.write(raw)
+            if self.fmt == "marcxml":
+                self._data.write(b"\n")
+
+    def close(self):
+        if self._data is not None:
+            if self.fmt == "marcxml":
+                self._data.write(b"</collection>\n")
+            self._data.close()
+            self._report.close()
+
+    @property
+    def used(self):
+        return self._data is not None
+
+
+class Progress:
+    """A one-line progress bar on stderr: records, records/s, and time left when the size is known."""
+
+    def __init__(self, total_bytes, stream=None, every=0.5):
+        self.total = total_bytes
+        self.stream = stream or sys.stderr
+        self.every = every
+        self.started = time.monotonic()
+        self.last = self.started
+        self.shown = False
+
+    def update(self, records, position, force=False):
+        now = time.monotonic()
+        if not force and now - self.last < self.every:
+            return
+        self.last = now
+        elapsed = max(now - self.started, 1e-6)
+        rate = records / elapsed
+        line = f"{records:>10,} records  {rate:8,.0f} rec/s"
+        if self.total and position:
+            fraction = min(position / self.total, 1.0)
+            left = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
+            width = 30
+            done = int(width * fraction)
+            line = f"[{'#' * done}{'.' * (width - done)}] {fraction:6.1%} " + line + f"  {_clock(left)} left"
+        self.stream.write("\r" + line)
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self, records, position):
+        self.update(records, position, force=True)
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _clock(seconds):
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def default_rejects_path(path, fmt):
+    return f"{path}.rejects.{'xml' if fmt == 'marcxml' else 'mrc'}"
+
+
+def import_file(path, library, rejects_path=None, batch_size=BATCH, progress=None, on_reject=None, workers=None):
+    """Import the MARC file at ``path`` for ``library``; return an ``ImportSummary``.
+
+    ``workers`` processes decode and derive records while this one writes (default:
+    one per spare CPU for files over ``PARALLEL_FROM`` bytes, none otherwise).
+    """
+    size = os.path.getsize(path)
+    if workers is None:
+        workers = max(0, min(4, (os.cpu_count() or 1) - 1)) if size >= PARALLEL_FROM else 0
+    with open(path, "rb") as stream:
+        fmt = detect_format(stream.peek(512)[:512])
+        writer = RejectWriter(rejects_path or default_rejects_path(path, fmt), fmt)
+        try:
+            summary = import_stream(stream, library, fmt, writer, batch_size=batch_size,
+                                    progress=progress, total=size, on_reject=on_reject, workers=workers)
+        finally:
+            writer.close()
+    summary.rejects_path = writer.path if writer.used else None
+    summary.report_path = writer.report_path if writer.used else None
+    return summary
+
+
+def import_stream(stream, library, fmt, writer, batch_size=BATCH, progress=None, total=None, on_reject=None,
+                  workers=0):
+    importer = _Importer(library, writer, on_reject)
+    summary = importer.summary
+    summary.format = fmt
+    started = time.monotonic()
+    bar = Progress(total) if progress is True else progress
+    batch = []
+    position = 0
+    try:
+        for item in prepared_records(stream, fmt, workers):
+            summary.read += 1
+            position = item.offset if fmt == "iso2709" else _tell(stream)
+            if item.error:
+                importer.reject(item, item.error)
+            else:
+                batch.append(item)
+                if len(batch) >= batch_size:
+                    importer.write_batch(batch)
+                    batch = []
+            if bar:
+                bar.update(summary.read, position)
+        if batch:
+            importer.write_batch(batch)
+    finally:
+        importer.indexer.close()
+    if bar:
+        bar.finish(summary.read, total or position)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+PARALLEL_FROM = 8 << 20
+CHUNK = 500
+
+
+def prepare(item):
+    """Decode a RawRecord if needed, take out its holdings and derive it (in a worker or here)."""
+    if item.data is None and not item.error:
+        try:
+            item.data = decode_iso2709(item.raw)
+        except RecordError as exc:
+            item.error = str(exc)
+    if not item.error:
+        item.data, item.holdings = H.split_holdings(item.data)
+        item.derived, item.pairs = derive_all(item.data)
+    return item
+
+
+def _prepare_chunk(chunk):
+    return [prepare(item) for item in chunk]
+
+
+def prepared_records(stream, fmt, workers=0):
+    """Prepared RawRecords in file order; ISO 2709 is decoded by ``workers`` processes if > 0."""
+    if fmt != "iso2709" or workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for item in iter_records(stream, fmt):
+            yield prepare(item)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        waiting, chunk = deque(), []
+        for item in iter_iso2709(stream):
+            chunk.append(item)
+            if len(chunk) >= CHUNK:
+                waiting.append(pool.apply_async(_prepare_chunk, (chunk,)))
+                chunk = []
+                while len(waiting) > 2 * workers + 1:  # bounded: memory stays flat
+                    yield from waiting.popleft().get()
+        if chunk:
+            waiting.append(pool.apply_async(_prepare_chunk, (chunk,)))
+        while waiting:
+            yield from waiting.popleft().get()
+
+
+def _tell(stream):
+    try:
+        return stream.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+class _Importer:
+    def __init__(self, library, writer, on_reject):
+        self.library = library
+        self.writer = writer
+        self.on_reject = on_reject
+        self.summary = ImportSummary()
+        self.source = f"marc:{library.code}"[:100]
+        self.locations = {loc.code.lower(): loc.pk for loc in Location.objects.filter(library=library)}
+        tree = library_tree(library)
+        self.branches = {lib.code.lower(): lib.pk for lib in tree}
+        _LIBRARY_CODES.update({lib.pk: lib.code for lib in tree})
+        self.indexer = _Indexer()
+
+    def reject(self, raw, reason):
+        self.summary.rejected += 1
+        entry = Reject(raw.number, raw.offset, reason)
+        if len(self.summary.rejects) < MAX_KEPT_REJECTS:
+            self.summary.rejects.append(entry)
+        self.writer.write(entry, raw.raw)
+        if self.on_reject:
+            self.on_reject(entry)
+
+    # --- preparing a batch -----------------------------------------------------------
+
+    def _prepare(self, raws):
+        pending = []
+        for raw in raws:
+            data, fields, derived, pairs = raw.data, raw.holdings, raw.derived, raw.pairs
+            key = pairs[0][1] if pairs else hashlib.sha1(
+                json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+            items = [H.item_values(tag, value, key, n, self.library.code) for n, (tag, value) in enumerate(fields)]
+            pending.append(_Pending(raw, data, pairs, items, derived))
+        return pending
+
+    def _lookup_pairs(self, pending):
+        """(kind, value) -> id of the live record it matches, in one query per kind and chunk."""
+        wanted = {}
+        for p in pending:
+            for kind, value in p.pairs:
+                wanted.setdefault(kind, set()).add(value[:128])
+        found = {}
+        for kind, values in wanted.items():
+            values = sorted(values)
+            for start in range(0, len(values), 500):
+                # No ORDER BY: SQLite would walk the record_id index instead of the lookup one.
+                rows = (RecordIdentifier.objects.filter(kind=kind, value__in=values[start:start + 500],
+                                                        record__is_deleted=False)
+                        .order_by().values_list("value", "record_id", "record__source"))
+                for value, record_id, source in rows:
+                    if kind == "control" and value.startswith("|") and source != self.source:
+                        continue  # a bare 001 only matches this library's own earlier imports
+                    key = (kind, value)
+                    if key not in found or record_id < found[key]:  # the oldest record, whatever the plan
+                        found[key] = record_id
+        return found
+
+    def _match(self, pending):
+        found = self._lookup_pairs(pending)
+        seen = {}
+        for p in pending:
+            keys = [(k, v[:128]) for k, v in p.pairs]
+            p.match_id = next((found[k] for k in keys if k in found), None)
+            if p.match_id is None:
+                p.twin = next((seen[k] for k in keys if k in seen), None)
+            if p.match_id is None and p.twin is None:
+                for k in keys:
+                    seen.setdefault(k, p)
+
+    # --- writing a batch -------------------------------------------------------------
+
+    def write_batch(self, raws):
+        pending = self._prepare(raws)
+        with transaction.atomic():
+            self._match(pending)
+            used = self._used_barcodes(pending)
+            pending = self._check_items(pending, used)
+            try:
+                with transaction.atomic():
+                    counts = self._bulk_write(pending, used)
+            except (DatabaseError, ValidationError, ValueError):
+                counts = self._write_one_by_one(pending)
+        for name, value in counts.items():
+            setattr(self.summary, name, getattr(self.summary, name) + value)
+
+    def _used_barcodes(self, pending):
+        codes = sorted({i["barcode"] for p in pending for i in p.items})
+        used = {}
+        for start in range(0, len(codes), 500):
+            used.update(Item.objects.filter(barcode__in=codes[start:start + 500]).values_list("barcode", "record_id"))
+        return used
+
+    def _check_items(self, pending, used):
+        """Reject records whose barcodes belong to another record, in the catalogue or earlier in the file."""
+        kept, claimed = [], {}
+        for p in pending:
+            target = p.match_id or id(p.twin or p)
+            problem = ""
+            for values in p.items:
+                code = values["barcode"]
+                owner = used.get(code)
+                if owner is not None and owner != p.match_id:
+                    problem = _("Barcode %(barcode)s is already used by another record.") % {"barcode": code}
+                    break
+                if claimed.get(code, target) != target:
+                    problem = _("Barcode %(barcode)s is also on another record of this file.") % {"barcode": code}
+                    break
+            if problem:
+                self.reject(p.raw, problem)
+                continue
+            for values in p.items:
+                claimed[values["barcode"]] = target
+            kept.append(p)
+        return kept
+
+    def _new_items(self, p, used, record_id, added):
+        items = []
+        for values in p.items:
+            code = values["barcode"]
+            if code in used or code in added:
+                continue
+            added.add(code)
+            items.append(self._item(values, record_id))
+        return items
+
+    def _item(self, values, record_id):
+        library_id = self.branches.get(values["branch"].lower(), self.library.pk)
+        location_id = self.locations.get(values["location_code"].lower()) if library_id == self.library.pk else None
+        return Item(record_id=record_id, library_id=library_id, location_id=location_id, barcode=values["barcode"],
+                    call_number=values["call_number"], item_type=values["item_type"], status=values["status"],
+                    price=values["price"], notes=values["notes"], source_field=values["source_field"])
+
+    def _bulk_write(self, pending, used):
+        counts = {"created": 0, "merged": 0, "unchanged": 0, "items": 0}
+        new = [p for p in pending if p.match_id is None and p.twin is None]
+        now = timezone.now()
+        ids = _insert_records(new, self.source, now)
+        for p, pk in zip(new, ids):
+            p.record_id = pk
+        _insert_identifiers([(p.record_id, k, v[:128]) for p in new for k, v in p.pairs])
+        items, touched, added = [], [], set()
+        for p in pending:
+            record_id = p.record_id if p.record_id else (p.match_id or p.twin.record_id)
+            new_items = self._new_items(p, used, record_id, added)
+            p.new_items = new_items
+            items += new_items
+            counts["items"] += len(new_items)
+            if p.record_id:
+                counts["created"] += 1
+                touched.append(record_id)
+            elif new_items:
+                counts["merged"] += 1
+                touched.append(record_id)
+            else:
+                counts["unchanged"] += 1
+        Item.objects.bulk_create(items, batch_size=1000)
+        touched = sorted(set(touched))
+        queued = _insert_queue(touched, now)
+        if touched:
+            self.indexer.after_write(new, touched, queued, now)
+        return counts
+
+    def _write_one_by_one(self, pending):
+        """The slow path, after a bulk write failed: each record in its own savepoint."""
+        counts = {"created": 0, "merged": 0, "unchanged": 0, "items": 0}
+        for p in pending:
+            try:
+                with transaction.atomic():
+                    found = self._lookup_pairs([p])
+                    match_id = next((found[k] for k in ((k, v[:128]) for k, v in p.pairs) if k in found), None)
+                    record = BibRecord.objects.get(pk=match_id) if match_id else None
+                    created = record is None
+                    if created:
+                        record = services.create_record(p.data, source=self.source)
+                    added = 0
+                    for values in p.items:
+                        if Item.objects.filter(barcode=values["barcode"], record=record).exists():
+                            continue
+                        item = self._item(values, record.pk)
+                        services.add_item(None, record, Library.objects.get(pk=item.library_id), **{
+                            k: getattr(item, k) for k in services.ITEM_FIELDS})
+                        added += 1
+            except (DatabaseError, ValidationError, ValueError) as exc:
+                message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.reject(p.raw, _("The record could not be stored: %(error)s") % {"error": message})
+                continue
+            counts["items"] += added
+            counts["created" if created else "merged" if added else "unchanged"] += 1
+        return counts
+
+
+def _insert_records(pending, source, now):
+    """Insert new BibRecords in multi-row INSERTs; return their ids in order."""
+    if not pending:
+        return []
+    connection = connections[BibRecord.objects.db]
+    meta = BibRecord._meta
+    json_field = meta.get_field("marc")
+    as_json = _json_encoder(json_field, connection)
+    stamp = meta.get_field("created_at").get_db_prep_save(now, connection)
+    columns = [meta.get_field(name).column for name in _RECORD_COLUMNS]
+    ids = []
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for start in range(0, len(pending), 400):
+            chunk = pending[start:start + 400]
+            params = []
+            for p in chunk:
+                d = p.derived
+                params += [
+                    as_json(p.data), d["title"], d["title_sort"], as_json(d["authors"]), d["publisher"][:255],
+                    d["place"][:255], d["year"], d["language"][:3], d["material_type"], as_json(d["subjects"]),
+                    d["ddc"], as_json(d["isbns"]), d["control_number"], d["control_org"],
+                    source, Visibility.PUBLIC, False, stamp, stamp,
+                ]
+            row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            cursor.execute(
+                f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+                f"VALUES {', '.join([row] * len(chunk))} RETURNING {qn(meta.pk.column)}", params)
+            ids += [r[0] for r in cursor.fetchall()]
+    return ids
+
+
+def _json_encoder(json_field, connection):
+    """JSON for a JSONField column: orjson's text where the database takes text, Django's way otherwise."""
+    if connection.vendor in ("sqlite", "postgresql"):
+        return lambda value: orjson.dumps(value).decode()
+    return lambda value: json_field.get_db_prep_save(value, connection)
+
+
+_RECORD_COLUMNS = ("marc", "title", "title_sort", "authors", "publisher", "place", "year", "language",
+                   "material_type", "subjects", "ddc", "isbns", "control_number", "control_org", "source",
+                   "visibility", "is_deleted", "created_at", "updated_at")
+
+
+def _insert_identifiers(rows):
+    if not rows:
+        return
+    connection = connections[RecordIdentifier.objects.db]
+    meta = RecordIdentifier._meta
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {qn(meta.db_table)} ({qn(meta.get_field('record').column)}, {qn('kind')}, {qn('value')}) "
+            "VALUES (%s, %s, %s)", rows)
+
+
+def _insert_queue(record_ids, now):
+    """Queue the records for the search index (in this transaction); return the queue rows' ids."""
+    if not record_ids:
+        return []
+    connection = connections[PendingIndexUpdate.objects.db]
+    meta = PendingIndexUpdate._meta
+    qn = connection.ops.quote_name
+    stamp = meta.get_field("enqueued_at").get_db_prep_save(now, connection)
+    ids = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(record_ids), 1000):
+            chunk = record_ids[start:start + 1000]
+            params = [v for record_id in chunk for v in (record_id, stamp)]
+            cursor.execute(
+                f"INSERT INTO {qn(meta.db_table)} ({qn('record_id')}, {qn('enqueued_at')}) "
+                f"VALUES {', '.join(['(%s, %s)'] * len(chunk))} RETURNING {qn(meta.pk.column)}", params)
+            ids += [r[0] for r in cursor.fetchall()]
+    return ids
+
+
+class _Indexer:
+    """Writes the search documents of an import's batches.
+
+    The batch's records are in the durable search queue (written in the batch's
+    transaction). After the commit, the documents of new records are built from what
+    the import has in memory (no read back), those of records that gained items from
+    the database, and the queue rows are deleted once tantivy has committed them. One
+    index writer is kept for the whole import. When the queue is not drained by the
+    CLI (``THUVIEN_INDEX_MODE`` thread/off), or the index is busy or being rebuilt,
+    the rows stay queued for the usual drain.
+    """
+
+    COMMIT_EVERY = 50_000  # documents between tantivy commits
+
+    def __init__(self):
+        self.mode = queue.mode()
+        self._cm = self._writer = None
+        self._queued = []
+        self._since_commit = 0
+        self.disabled = self.mode not in ("sync", "immediate")
+
+    def after_write(self, new, touched, queued, now):
+        if self.disabled:
+            if self.mode in ("thread",):
+                transaction.on_commit(queue._after_commit)
+            return
+        new_ids = {p.record_id for p in new}
+        docs = [(p.record_id, _document_fields(p, now)) for p in new]
+        others = [i for i in touched if i not in new_ids]
+
+        def write():
+            self._write(docs, others, queued)
+
+        if self.mode == "immediate":
+            write()
+        else:
+            transaction.on_commit(write)
+
+    def _write(self, docs, others, queued):
+        if self._writer is None:
+            if index.rebuilding():
+                self.disabled = True
+                return
+            try:
+                self._cm = index.writer(256_000_000, 0)
+                self._writer = self._cm.__enter__()
+            except index.IndexBusy:
+                self._cm = None
+                self.disabled = True
+                return
+        # New records have no document yet: added without the delete-by-query that
+        # write_documents does first (tantivy runs each of those at commit).
+        for _record_id, fields in docs:
+            self._writer.add_document(index.make_document(fields))
+        if others:
+            index.write_documents(self._writer, documents_for(others))
+        self._queued += queued
+        self._since_commit += len(docs)
+        if self._since_commit >= self.COMMIT_EVERY or self.mode == "immediate":
+            self.commit()
+
+    def commit(self):
+        if self._writer is None:
+            return
+        self._writer.commit()
+        for start in range(0, len(self._queued), 1000):
+            PendingIndexUpdate.objects.filter(id__in=self._queued[start:start + 1000]).delete()
+        self._queued, self._since_commit = [], 0
+
+    def close(self):
+        if self._writer is not None:
+            try:
+                self.commit()
+                self._writer.wait_merging_threads()
+            finally:
+                self._cm.__exit__(None, None, None)
+                self._cm = self._writer = None
+        if self.mode == "sync":
+            queue.drain()  # whatever was left queued (a busy index, an earlier failure)
+
+
+def _document_fields(p, now):
+    """The search document of a record created by this import, from memory."""
+    d = p.derived
+    record = {**d, "id": p.record_id, "marc": p.data, "is_deleted": False, "visibility": Visibility.PUBLIC,
+              "created_at": now}
+    libraries, available = set(), set()
+    for item in p.new_items:
+        code = _LIBRARY_CODES.get(item.library_id)
+        libraries.add(code)
+        if item.status == ItemStatus.AVAILABLE:
+            available.add(code)
+    return doc_fields(record, libraries, available, now if p.new_items else None, {})
+
+
+_LIBRARY_CODES = {}
+
+
+def library_tree(library):
+    """``library`` and every library under it."""
+    found, frontier = [library], [library.pk]
+    while frontier:
+        children = list(Library.objects.filter(parent_id__in=frontier))
+        found += children
+        frontier = [c.pk for c in children]
+    return found

@@ -1,0 +1,1 @@
+"""OAI-PMH harvester: remote repositories into the union catalogue (see ``service``)."""

@@ -1,0 +1,108 @@
+"""Open data dumps: built atomically, listed at /opendata, downloadable, and never holding
+restricted or withdrawn records, local fields, copies' private notes or anyone's data."""
+
+import csv
+import gzip
+import io
+import json
+
+import pymarc
+import pytest
+from django.core.management import call_command
+
+from thuvien.catalog import services
+from thuvien.catalog.marc import clean
+from thuvien.interop import opendata
+
+pytestmark = pytest.mark.django_db
+SECRET = "Nguyễn Thị Bạn Đọc Riêng"
+
+
+@pytest.fixture
+def catalogue(network, make_record, settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("THUVIEN_INDEX_MODE", "sync")  # no search index needed here
+    settings.OPENDATA_DIR = tmp_path / "opendata"
+    settings.OPENDATA_LICENCE = {"name": "CC0 1.0", "url": "https://creativecommons.org/publicdomain/zero/1.0/"}
+    kimson, yenmo = network["NB-KS"], network["NB-YM"]
+    public = make_record("Địa chí Kim Sơn", authors=["Phạm, Văn Hòa"], copies=[kimson, yenmo], year=2019)
+    data = public.marc
+    data["fields"].append({"952": {"ind1": " ", "ind2": " ", "subfields": [{"z": SECRET}]}})
+    services.update_record(public, data)
+    item = public.items.first()
+    services.update_item(None, item, notes=SECRET, price=120000)
+    only_yenmo = make_record("Lễ hội Yên Mô", copies=[yenmo])
+    restricted = make_record("Hồ sơ mật Tam Điệp", copies=[kimson])
+    restricted.visibility = "staff"
+    restricted.save()
+    withdrawn = make_record("Sách đã rút Gia Viễn", copies=[kimson])
+    services.withdraw_record(withdrawn)
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("reader", first_name=SECRET, email="riêng@example.org")
+    return {"public": public, "only_yenmo": only_yenmo}
+
+
+def _read(name):
+    return gzip.decompress((opendata.directory() / name).read_bytes())
+
+
+def test_build_contents_and_exclusions(catalogue, capsys):
+    call_command("opendata", "build")
+    manifest = opendata.manifest()
+    files = {entry["file"]: entry for entry in manifest["files"]}
+    assert set(files) == {f"{d}.{s}" for d in ("all", "library-nb-ks", "library-nb-ym")
+                          for s, _, _ in opendata.FORMATS.values()}
+    assert files["all.csv.gz"]["records"] == 2
+    assert files["library-nb-ks.csv.gz"]["records"] == 1
+    assert files["library-nb-ym.csv.gz"]["records"] == 2
+    assert manifest["licence"]["name"] == "CC0 1.0"
+    assert all(e["bytes"] == (opendata.directory() / e["file"]).stat().st_size for e in files.values())
+
+    marc_records = list(pymarc.MARCReader(_read("all.mrc.gz"), to_unicode=True, force_utf8=True))
+    assert sorted(clean(r.title) for r in marc_records) == ["Lễ hội Yên Mô", "Địa chí Kim Sơn"]
+    xml_records = pymarc.parse_xml_to_array(io.BytesIO(_read("all.marcxml.xml.gz")))
+    assert sorted(clean(r.title) for r in xml_records) == ["Lễ hội Yên Mô", "Địa chí Kim Sơn"]
+    rows = list(csv.DictReader(io.StringIO(_read("library-nb-ym.csv.gz").decode())))
+    assert {r["title"]: r["libraries"] for r in rows} == {"Địa chí Kim Sơn": "NB-KS NB-YM",
+                                                           "Lễ hội Yên Mô": "NB-YM"}
+    lines = [json.loads(line) for line in _read("library-nb-ks.jsonl.gz").decode().splitlines()]
+    assert [line["title"] for line in lines] == ["Địa chí Kim Sơn"]
+    assert lines[0]["marc"]["leader"]
+
+    everything = b"".join(_read(name) for name in files)
+    for never in ("Hồ sơ mật", "Sách đã rút", SECRET, "riêng@example.org", "T00000", "120000"):
+        assert never.encode() not in everything, never
+    assert not [p for p in opendata.directory().iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_page_and_download(catalogue, client):
+    response = client.get("/opendata")
+    assert response.status_code == 200 and b"/opendata/all" not in response.content  # nothing built yet
+    opendata.build()
+    page = client.get("/opendata").content.decode()
+    assert "CC0 1.0" in page and "/opendata/all.mrc.gz" in page and "/opendata/library-nb-ks.csv.gz" in page
+    assert "<time datetime=" in page
+    response = client.get("/opendata/all.jsonl.gz")
+    assert response.status_code == 200
+    body = gzip.decompress(b"".join(response.streaming_content))
+    assert len(body.splitlines()) == 2
+    assert client.get("/opendata/..%2Fmanifest.json").status_code == 404
+    assert client.get("/opendata/manifest.json").status_code == 404
+    assert client.get("/opendata/nothing.csv.gz").status_code == 404
+
+
+def test_rebuild_replaces_atomically(catalogue):
+    first = opendata.build()
+    services.withdraw_record(catalogue["only_yenmo"])
+    second = opendata.build()
+    files = {e["file"]: e for e in second["files"]}
+    assert files["all.csv.gz"]["records"] == 1
+    assert "library-nb-ym.csv.gz" in files  # Yên Mô still holds a copy of the other record
+    assert "Lễ hội".encode() not in _read("all.jsonl.gz")
+    assert first["generated_at"] <= second["generated_at"]
+
+    # Scheduled regeneration: the same build as a background task.
+    from django_tasks_db.models import DBTaskResult
+
+    call_command("opendata", "build", "--enqueue")
+    assert DBTaskResult.objects.get().task_path.endswith("build_opendata_task")
