@@ -463,7 +463,6 @@ def _notify(task_name, *args):
 
 # --------------------------------------------------------------------------- checkout
 
-@transaction.atomic
 def _lock_reader_and_item(card_number, barcode):
     """The reader and the copy, both locked, in one statement; the usual errors otherwise."""
     card, code = _clean_key(card_number), _clean_key(barcode)
@@ -488,6 +487,7 @@ def _lock_reader_and_item(card_number, barcode):
     return reader, Item.from_db(connection.alias, item_columns, list(row[n:]))
 
 
+@transaction.atomic
 def _checkout(actor, card_number, barcode, library, channel, override):
     reader, item = _lock_reader_and_item(card_number, barcode)
     now = timezone.now()  # after the locks: loans of one copy never overlap in time
