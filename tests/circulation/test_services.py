@@ -280,3 +280,13 @@ def test_notices_once_each(circ, book, django_capture_on_commit_callbacks):
     subjects = sorted(m.subject for m in mail.outbox)
     assert len(subjects) == 2 and all("mượn" in s for s in subjects)
     assert {m.to[0] for m in mail.outbox} == {"lan@example.org", "minh@example.org"}
+
+
+def test_checkout_is_one_transaction(circ, book):
+    """A checkout that fails at its last write leaves the copy as it was."""
+    # An inconsistent row: an open loan while the copy says "available".
+    Loan.objects.create(item=_item("T000001"), reader=circ.readers["minh"], library=circ.ks,
+                        checked_out_at=timezone.now(), due_at=timezone.now())
+    assert _code(services.checkout, circ.desk, "KS0001", "T000001", circ.ks) == "already_on_loan"
+    assert _item("T000001").status == ItemStatus.AVAILABLE  # the status update was rolled back
+    assert Loan.objects.count() == 1

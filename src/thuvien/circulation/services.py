@@ -487,7 +487,7 @@ def _lock_reader_and_item(card_number, barcode):
     return reader, Item.from_db(connection.alias, item_columns, list(row[n:]))
 
 
-@transaction.atomic  # the locks, the checks and the writes are one transaction
+@transaction.atomic
 def _checkout(actor, card_number, barcode, library, channel, override):
     reader, item = _lock_reader_and_item(card_number, barcode)
     now = timezone.now()  # after the locks: loans of one copy never overlap in time
