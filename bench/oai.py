@@ -271,7 +271,8 @@ def main():
     took = load(args.records)
     engine = connection.vendor
     connection.close()
-    print(f"{args.records:,} records on {engine} ({'loaded in %.0f s' % took if took else 'already loaded'}); "
+    loaded = f"loaded in {took:.0f} s" if took else "already loaded"
+    print(f"{args.records:,} records on {engine} ({loaded}); "
           f"prefix {args.prefix}, {args.page_size} records a page; load average {os.getloadavg()[0]:.1f}")
     if args.load_only:
         return

@@ -18,7 +18,6 @@ Prints p50/p95 per door and the ratio of each to the bare service.
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time

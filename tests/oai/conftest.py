@@ -163,7 +163,6 @@ def module_catalogue(django_db_setup, django_db_blocker):
     """The catalogue built once for a module of tests that each run in a savepoint inside it."""
     from django.db import transaction
 
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            yield build_catalogue()
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_catalogue()
+        transaction.set_rollback(True)

@@ -3,7 +3,7 @@
 from thuvien.catalog.models import Item, ItemStatus
 
 from .conftest import batched_indexing
-from .test_pages import html_of, titles
+from .test_pages import html_of
 
 
 def test_record_page_full_description_marc_and_live_holdings(vi, catalogue, network):

@@ -37,8 +37,16 @@ def catalogue(network, make_record, settings, tmp_path, monkeypatch):
     withdrawn = make_record("Sách đã rút Gia Viễn", copies=[kimson])
     services.withdraw_record(withdrawn)
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
-    get_user_model().objects.create_user("reader", first_name=SECRET, email="riêng@example.org")
+    from thuvien.circulation.models import Loan, Reader, ReaderCategory
+
+    user = get_user_model().objects.create_user("reader", first_name=SECRET, email="riêng@example.org")
+    category = ReaderCategory.objects.get_or_create(code="adult", defaults={"name": "Người lớn"})[0]
+    reader = Reader.objects.create(card_number="NBCARD0042", user=user, name=SECRET, home_library=kimson,
+                                   category=category, phone="0912345678", address="Phố Riêng, Kim Sơn")
+    Loan.objects.create(item=item, reader=reader, category=category, library=kimson,
+                        checked_out_at=timezone.now(), due_at=timezone.now())
     return {"public": public, "only_yenmo": only_yenmo}
 
 
@@ -70,7 +78,8 @@ def test_build_contents_and_exclusions(catalogue, capsys):
     assert lines[0]["marc"]["leader"]
 
     everything = b"".join(_read(name) for name in files)
-    for never in ("Hồ sơ mật", "Sách đã rút", SECRET, "riêng@example.org", "T00000", "120000"):
+    for never in ("Hồ sơ mật", "Sách đã rút", SECRET, "riêng@example.org", "T00000", "120000",
+                  "NBCARD0042", "0912345678", "Phố Riêng"):
         assert never.encode() not in everything, never
     assert not [p for p in opendata.directory().iterdir() if p.name.startswith(".")]  # no temp files left
 

@@ -47,7 +47,8 @@ def test_long_queries_are_cut(books):
 ODD_PARAMETERS = [
     {"page": -5}, {"page": 0}, {"page": 10**9}, {"page_size": 0}, {"page_size": -1}, {"page_size": 10**6},
     {"sort": "bogus"}, {"scope": "bogus"}, {"scope": ""}, {"library": ""}, {"library": "💥"},
-    {"filters": {"bogus": ["x"], "year": ["nineteen", ""], "language": []}}, {"year_from": 3000, "year_to": 1000},
+    {"filters": {"bogus": ["x"], "year": ["nineteen", "", "²", "١٩٤١", "9" * 30, "-"], "language": []}},
+    {"year_from": 3000, "year_to": 1000}, {"year_from": -(10**30), "year_to": 10**30},
     {"facets": ("bogus", "library")}, {"facets": ()}, {"available": True, "library": "NO-SUCH"},
 ]
 

@@ -110,3 +110,14 @@ def test_status_output(books):
     out = run("status")
     assert "6" in out and str(index.root()) in out
     assert PendingIndexUpdate.objects.count() == 0
+
+
+def test_drain_says_so_when_another_process_holds_the_index(books, monkeypatch):
+    monkeypatch.setenv("THUVIEN_INDEX_MODE", "off")
+    record = services.create_record(marc_record(title="Chầu văn", year=2003))
+    with index.writer():  # as another process would
+        with pytest.raises(CommandError):
+            call_command("index", "drain", stdout=StringIO())
+    assert queue.pending_count() == 1
+    run("drain")
+    assert ids("chau van") == [record.pk]

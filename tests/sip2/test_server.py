@@ -178,3 +178,17 @@ def test_idle_kiosks_are_dropped(kiosk, client_factory, sip2_server, monkeypatch
     assert client.login().startswith("941")
     client.sock.settimeout(5)
     assert client.sock.recv(100) == b""  # the server hung up on the silent kiosk
+
+
+def test_a_failing_service_gets_a_refusal_not_a_dropped_line(library, client_factory, monkeypatch):
+    from thuvien.interop.sip2 import adapter
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(adapter.services, "checkout", broken)
+    client = client_factory()
+    client.login()
+    response = client.send("11YN20260101    120000                  AONB-KS|AA999999|AB660|AC|")
+    assert response.startswith("120NNN") and "Hệ thống không thực hiện được yêu cầu" in response
+    assert client.send("1720260101    120000AONB-KS|AB660|").startswith("1803")  # the line goes on

@@ -190,7 +190,8 @@ def record(request, record_id: int):
         from thuvien.cataloguing.merging import current_record
 
         live = current_record(found)
-        merged = live.pk if live.pk != found.pk and not live.is_deleted and live.visibility == Visibility.PUBLIC else None
+        moved = live.pk != found.pk and not live.is_deleted and live.visibility == Visibility.PUBLIC
+        merged = live.pk if moved else None
         return Status(404, {"detail": "Withdrawn", "merged_into": merged})
     from thuvien.digital.selectors import visible_objects
 

@@ -6,14 +6,13 @@ shows a restricted (staff-only) or withdrawn record.
 """
 
 from collections import OrderedDict
-from urllib.parse import urlencode
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from thuvien.catalog.models import BibRecord, Item, ItemStatus, MaterialType, Visibility
 from thuvien.network.models import Library, LibraryType

@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from thuvien.catalog.models import BibRecord, ItemStatus, Visibility
 from thuvien.catalog.marc import notes_of, physical_description_of
+from thuvien.catalog.models import BibRecord, ItemStatus, Visibility
 from thuvien.opac import selectors
 
 MAX_ID = 2**63 - 1  # larger numbers cannot be a database key

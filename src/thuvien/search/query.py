@@ -252,8 +252,8 @@ def restricted_query():
 
 
 def year_range_query(start=None, end=None):
-    lower = start if start is not None else -(2**31)
-    upper = end if end is not None else 2**31
+    lower = max(-(2**31), int(start)) if start is not None else -(2**31)
+    upper = min(2**31, int(end)) if end is not None else 2**31
     return Query.const_score_query(
         Query.range_query(schema(), "year", FieldType.Integer, lower, upper), 0.0
     )

@@ -3,7 +3,7 @@
 Services call ``enqueue`` inside their transaction. After the commit the queue is
 drained: synchronously (``THUVIEN_INDEX_MODE=sync``, the CLI's default), by a
 background thread of this process (``thread``, the web server's default), or only by
-``thuvien index drain [--watch]`` (``off``). Tests use ``immediate``, which
+``thuvien worker`` or ``thuvien index drain [--watch]`` (``off``). Tests use ``immediate``, which
 drains at once inside the test's transaction.
 """
 

@@ -73,7 +73,7 @@ def build_query(request, rank=True, searcher=None):
         if name not in FACETS or not values:
             continue
         if name == "year":
-            years = [int(v) for v in values if str(v).lstrip("-").isdigit()]
+            years = [int(v) for v in values if str(v).lstrip("-").isdecimal() and len(str(v)) <= 6]
             if years:
                 clauses.append((Occur.Must, Query.boolean_query(
                     [(Occur.Should, year_range_query(y, y)) for y in years])))
@@ -139,7 +139,7 @@ def search(request):
     elif sort == "new":
         options.update(order_by_field="acquired", order=Order.Desc)
     if sort != "relevance":
-        query = build_query(request, rank=False)[0]  # no score needed
+        query = build_query(request, rank=False, searcher=searcher)[0]  # no score needed
     facet_names = [name for name in (request.facets or ()) if name in FACETS]
     pending = facets = None
     if facet_names:

@@ -6,6 +6,7 @@ from thuvien.staff import views
 app_name = "staff"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, next_page="staff:home"), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, next_page="staff:home"),
+         name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="opac:home"), name="logout"),
 ]

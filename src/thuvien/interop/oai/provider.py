@@ -26,7 +26,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuvien.interop.oai import prefetch, sets, tokens
-from thuvien.interop.oai.metadata import DC_COLUMNS, FORMATS, decode_lists, escape, escape_attribute, marc21, oai_dc
+from thuvien.interop.oai.metadata import (
+    DC_COLUMNS,
+    FORMATS,
+    decode_lists,
+    escape,
+    escape_attribute,
+    marc21,
+    oai_dc,
+)
 
 log = logging.getLogger(__name__)
 

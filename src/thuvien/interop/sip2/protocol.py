@@ -134,7 +134,11 @@ class Session:
         except Exception:  # never let one message end the connection
             log.exception("sip2 %s: failed on %r", self.peer, message.raw[:200])
             _repair_connection()
-            response = self._refuse(message, _("The system could not do this. Please ask a librarian."))
+            try:
+                response = self._refuse(message, _("The system could not do this. Please ask a librarian."))
+            except Exception:  # pragma: no cover - the refusal itself failed: ask for the message again
+                log.exception("sip2 %s: could not even refuse", self.peer)
+                response = codec.encode(codec.RESEND, error_detection=True, encoding=self.encoding)
         self.last_response = response
         return response
 
