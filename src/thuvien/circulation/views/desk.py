@@ -14,7 +14,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from thuvien.accounts import permissions
 from thuvien.catalog.models import Item
 from thuvien.circulation import services
 from thuvien.circulation.errors import CirculationError
@@ -100,8 +99,7 @@ def reader(request, card):
         "library": request.desk_library, "summary": summary, "reader": summary.reader,
         "loans": [(loan, loan.due_at < now) for loan in summary.loans],
         "blocks": summary.blocks, "pending": pending, "ledger": ledger, "history": history,
-        "fines_owed": summary.fines_owed, "can_administer": permissions.can(
-            request.user, permissions.ADMINISTER, summary.reader.home_library_id),
+        "fines_owed": summary.fines_owed,
     })
 
 
