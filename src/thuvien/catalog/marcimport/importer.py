@@ -548,7 +548,9 @@ class _Indexer:
     the rows stay queued for the usual drain.
     """
 
-    COMMIT_EVERY = 50_000  # documents between tantivy commits
+    COMMIT_EVERY = int(os.environ.get("THUVIEN_IMPORT_COMMIT_EVERY", 20_000))  # documents between tantivy commits
+    HEAP = int(os.environ.get("THUVIEN_IMPORT_INDEX_HEAP", 64_000_000))  # tantivy's indexing memory, bytes
+    THREADS = int(os.environ.get("THUVIEN_IMPORT_INDEX_THREADS", 1))
 
     def __init__(self):
         self.mode = queue.mode()
@@ -580,7 +582,7 @@ class _Indexer:
                 self.disabled = True
                 return
             try:
-                self._cm = index.writer(256_000_000, 0)
+                self._cm = index.writer(self.HEAP, self.THREADS)
                 self._writer = self._cm.__enter__()
             except index.IndexBusy:
                 self._cm = None
