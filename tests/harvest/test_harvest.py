@@ -163,7 +163,8 @@ def test_broken_xml_keeps_earlier_pages_and_resumes(replay, oai_data):
     replay.log.clear()
     run = service.run_harvest(source)
     assert run.state == "ok", run.message
-    assert replay.verbs()[0] == {"verb": "ListRecords", "resumptionToken": "ListRecords2.xml"}
+    assert [p["resumptionToken"] for p in replay.verbs()] == ["ListRecords2.xml", "ListRecords3.xml",
+                                                              "ListRecords4.xml"]
     assert run.pages == 3
     assert run.skipped == 1  # ListRecords4.xml's deleted header has no identifier
     assert _records(source).count() == 1
