@@ -133,6 +133,23 @@ def test_a_record_the_catalogue_refuses_is_skipped_then_asked_again(replay, oai_
     assert _records(source).filter(title__startswith="Kijken in het brein").count() == 1
 
 
+def test_long_values_fit_the_catalogue(replay, tmp_path):
+    """A publisher and a place longer than the catalogue's columns (PostgreSQL refuses what
+    SQLite keeps) are shortened in the columns; the MARC record keeps them whole."""
+    publisher = "Nhà xuất bản " + "Chính trị Quốc gia Sự thật " * 12
+    metadata = ('<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+                'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Lịch sử Đảng bộ tỉnh Ninh Bình</dc:title>'
+                f"<dc:publisher>{publisher}</dc:publisher><dc:date>2010</dc:date></oai_dc:dc>")
+    page = _envelope(tmp_path, "long.xml", [("oai:nb:1", metadata)])
+    replay.routes(lambda params: page)
+    source = service.add_source("long", replay.url)
+    run = service.run_harvest(source)
+    assert (run.state, run.created, run.skipped) == ("ok", 1, 0), run.message
+    record = _records(source).get()
+    assert len(record.publisher) == 255 and publisher.startswith(record.publisher)
+    assert any(f.get("260", {}).get("subfields", [{}])[0].get("b") == publisher.strip() for f in record.marc["fields"])
+
+
 # --- checking a repository ------------------------------------------------------------
 
 def test_check_a_repository(replay, oai_data, zenodo):
@@ -318,6 +335,7 @@ def test_reconcile_withdraws_nothing_from_an_incomplete_or_empty_list(replay, ze
         assert _records(source).filter(is_deleted=False).count() == live
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connections between polls
 def test_scheduled_reconciliation(replay, oai_data):
     """A source with reconcile_days is reconciled by the background worker when due."""
     from django_tasks_db.models import DBTaskResult
@@ -377,6 +395,7 @@ def test_an_expired_saved_token_is_asked_again(replay, oai_data):
 
 # --- the worker ---------------------------------------------------------------------
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connections between polls
 def test_the_worker_runs_what_the_scheduler_queued(replay, oai_data, settings, tmp_path):
     """`thuvien worker`'s scheduler hook queues the due harvest and the open data build; the
     worker runs both."""
