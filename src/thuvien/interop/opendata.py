@@ -13,6 +13,7 @@ only when they are open to everyone (``digital.access.public_objects``); registe
 on-site, staff-only and closed ones are not even named.
 """
 
+import contextlib
 import csv
 import gzip
 import io
@@ -130,10 +131,8 @@ class _Dataset:
 
     def discard(self):
         for stream in self.streams.values():
-            try:
+            with contextlib.suppress(Exception):  # a half-written stream is thrown away anyway
                 stream.close()
-            except Exception:  # noqa: BLE001
-                pass
         for path in self.temp.values():
             path.unlink(missing_ok=True)
 
