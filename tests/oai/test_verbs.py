@@ -271,3 +271,57 @@ def test_restricted_material_is_never_exposed(oai, catalogue, settings):
                    "Bản số hóa", "SECRET01", "/digital/", f":{catalogue.secret.pk}<"):
         assert secret not in everything, secret
     assert "Truyện Kiều" in everything and f":{catalogue.restricted.pk}<" in everything  # the checks can fail
+
+
+def test_every_verb_and_every_error_validates(oai, catalogue, settings, monkeypatch):
+    """Each verb's answer and each error it can give, all checked against OAI-PMH.xsd (with
+    oai_dc.xsd, MARC21slim.xsd and oai-identifier.xsd) by the client; a failure inside the
+    repository still gives a valid answer, not a traceback."""
+    from thuvien.interop.oai import provider
+
+    settings.OAI_PAGE_SIZE = 3
+    live, hidden = oai_id(catalogue.kieu), oai_id(catalogue.withdrawn)
+    seen = {}
+
+    def ask(**params):
+        root = oai.get(**params)
+        seen.setdefault(params.get("verb"), set()).update(error_codes(root) or ["ok"])
+        return root
+
+    ask(verb="Identify")
+    ask(verb="Identify", extra="1")
+    ask(verb="Nope")
+    ask(verb="ListSets")
+    ask(verb="ListSets", resumptionToken="x")
+    ask(verb="ListSets", set="library")
+    for identifier in (None, live, hidden, f"oai:{REPO}:999999"):
+        ask(verb="ListMetadataFormats", **({"identifier": identifier} if identifier else {}))
+    ask(verb="ListMetadataFormats", metadataPrefix="oai_dc")
+    for prefix in ("oai_dc", "marc21", "mods"):
+        for identifier in (live, hidden, f"oai:{REPO}:999999"):
+            ask(verb="GetRecord", identifier=identifier, metadataPrefix=prefix)
+    ask(verb="GetRecord", identifier=live)
+    for verb in ("ListRecords", "ListIdentifiers"):
+        for prefix in ("oai_dc", "marc21"):
+            first = ask(verb=verb, metadataPrefix=prefix)
+            ask(verb=verb, resumptionToken=first.find(f"oai:{verb}/oai:resumptionToken", NS).text)
+        ask(verb=verb, metadataPrefix="mods")
+        ask(verb=verb, metadataPrefix="oai_dc", set="type:video")
+        ask(verb=verb, metadataPrefix="oai_dc", **{"from": "2020-13-01"})
+        ask(verb=verb, resumptionToken="forged")
+    assert seen == {
+        "Identify": {"ok", "badArgument"},
+        "Nope": {"badVerb"},
+        "ListSets": {"ok", "badResumptionToken", "badArgument"},
+        "ListMetadataFormats": {"ok", "noMetadataFormats", "idDoesNotExist", "badArgument"},
+        "GetRecord": {"ok", "idDoesNotExist", "cannotDisseminateFormat", "badArgument"},
+        "ListRecords": {"ok", "cannotDisseminateFormat", "noRecordsMatch", "badArgument", "badResumptionToken"},
+        "ListIdentifiers": {"ok", "cannotDisseminateFormat", "noRecordsMatch", "badArgument", "badResumptionToken"},
+    }
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(provider.HANDLERS, "ListRecords", broken)
+    root = oai.get(verb="ListRecords", metadataPrefix="oai_dc")
+    assert error_codes(root) == ["badArgument"] and b"RuntimeError" not in oai.bodies[-1]
