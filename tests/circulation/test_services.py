@@ -268,7 +268,7 @@ def test_notices_once_each(circ, book, django_capture_on_commit_callbacks):
     from thuvien.circulation import tasks
 
     services.checkout(circ.desk, "KS0001", "T000001", circ.ks)
-    services.checkout(circ.desk, "KS0002", "T000002", circ.ks)
+    services.checkout(circ.ym_desk, "KS0002", "T000002", circ.ym)
     Loan.objects.filter(item__barcode="T000001").update(due_at=timezone.now() - dt.timedelta(days=1))
     Loan.objects.filter(item__barcode="T000002").update(due_at=timezone.now() + dt.timedelta(days=1))
     counts = tasks.queue_notices()
