@@ -81,3 +81,33 @@ def test_a_hold_filled_by_another_copy_frees_the_one_kept_for_it(circ, make_reco
     assert theirs.status == HoldStatus.READY and theirs.item_id == first.pk
     assert Item.objects.get(pk=first.pk).status == ItemStatus.ON_HOLD_SHELF
     assert [h.pk for h in services.hold_shelf(circ.ks)] == [theirs.pk]
+
+
+def test_a_copy_scanned_on_the_way_keeps_travelling_to_its_reader(circ, make_record):
+    record = make_record("Địa chí Ninh Bình", copies=[circ.tvt])
+    copy = record.items.get()
+    hold = services.place_hold(None, "YM0001", record.pk, circ.ym)
+    assert services.checkin(circ.admin, copy.barcode, circ.tvt).destination == circ.ym
+    # The van stops in Kim Sơn and the copy is scanned there: it goes on to Yên Mô, for Hà.
+    result = services.checkin(circ.desk, copy.barcode, circ.ks)
+    assert (result.action, result.destination, result.hold.pk) == ("transit", circ.ym, hold.pk)
+    assert Hold.objects.get(pk=hold.pk).status == HoldStatus.IN_TRANSIT
+    assert [t.item_id for t in services.in_transit(circ.ym)] == [copy.pk]
+    result = services.checkin(circ.ym_desk, copy.barcode, circ.ym)
+    assert result.action == "hold" and Hold.objects.get(pk=hold.pk).status == HoldStatus.READY
+    # Carried off Yên Mô's hold shelf to Kim Sơn by mistake: it is sent back for her.
+    result = services.checkin(circ.desk, copy.barcode, circ.ks)
+    assert (result.action, result.destination) == ("transit", circ.ym)
+    services.checkin(circ.ym_desk, copy.barcode, circ.ym)
+    assert Hold.objects.get(pk=hold.pk).status == HoldStatus.READY
+    assert [h.pk for h in services.hold_shelf(circ.ym)] == [hold.pk]
+    assert Item.objects.get(pk=copy.pk).status == ItemStatus.ON_HOLD_SHELF
+
+
+def test_two_holds_for_one_pickup_copy_send_the_second_from_elsewhere(circ, make_record):
+    record = make_record("Nhật ký trong tù", copies=[circ.ks, circ.ym])
+    ks_copy, ym_copy = record.items.order_by("barcode")
+    services.place_hold(None, "YM0001", record.pk, circ.ym)
+    services.place_hold(None, "KS0001", record.pk, circ.ym)  # Lan collects in Yên Mô too
+    assert _pulled(circ.ym) == [("YM0001", ym_copy.barcode)]
+    assert _pulled(circ.ks) == [("KS0001", ks_copy.barcode)]  # Yên Mô's one copy is spoken for

@@ -754,17 +754,20 @@ def _checkin(actor, barcode, library, channel):
     for transfer in arriving:
         transfer.received_at = now
         transfer.save(update_fields=["received_at"])
-        if (transfer.hold_id and transfer.to_library_id == library.pk
-                and transfer.hold.status == HoldStatus.IN_TRANSIT):
+        if transfer.hold_id and transfer.hold.status == HoldStatus.IN_TRANSIT:
+            # At its pickup library the hold is ready; anywhere else the journey goes on.
             hold = Hold.objects.select_for_update(no_key=True, of=("self",)).select_related(
                 "reader", "pickup_library").get(pk=transfer.hold_id)
     if hold is None and item.status == ItemStatus.ON_HOLD_SHELF:
-        # Scanned again while on the hold shelf: it stays for its reader.
-        kept = Hold.objects.filter(item=item, status=HoldStatus.READY).select_related("reader").first()
+        kept = Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
+            item=item, status=HoldStatus.READY).select_related("reader", "pickup_library").first()
         if kept is not None and kept.pickup_library_id == library.pk:
+            # Scanned again while on the hold shelf: it stays for its reader.
             return CheckinResult(item=item, action="hold", loan=loan, hold=kept, destination=library, fine=fine,
                                  message=_("Put on the hold shelf for %(name)s.") % {
                                      "name": kept.reader.name if kept.reader else ""})
+        hold = kept  # carried off the hold shelf: it goes back to where its reader collects it
+    refund = _found_again(item, actor) if loan is None and item.status == ItemStatus.LOST else Decimal(0)
     if item.status in (ItemStatus.WITHDRAWN, ItemStatus.IN_PROCESSING) and loan is None:
         return CheckinResult(item=item, action="shelve", loan=loan, destination=library, fine=fine,
                              message=_("This copy is not in circulation."))
@@ -784,8 +787,26 @@ def _checkin(actor, barcode, library, channel):
             _set_item_status(item, ItemStatus.AVAILABLE)
     if fine:
         message = f"{message} " + _("Overdue fine: %(amount)s.") % {"amount": _vnd(fine)}
+    if refund:
+        message = f"{message} " + _("The copy was lost and is found: the charge of %(amount)s is cancelled.") % {
+            "amount": _vnd(refund)}
     return CheckinResult(item=item, action=action, loan=loan, hold=hold, destination=destination, fine=fine,
                          message=message)
+
+
+def _found_again(item, actor):
+    """A lost copy is back: the charge for it is cancelled (a waiver in the ledger, so a
+    reader who paid is owed the money). Returns the amount, or 0."""
+    loan = Loan.objects.filter(item=item, lost=True).order_by("-returned_at", "-id").first()
+    if loan is None or LedgerEntry.objects.filter(loan=loan, kind=LedgerKind.WAIVER).exists():
+        return Decimal(0)
+    charged = LedgerEntry.objects.filter(loan=loan, kind=LedgerKind.LOST).aggregate(total=Sum("amount"))["total"]
+    reader_id = LedgerEntry.objects.filter(loan=loan, kind=LedgerKind.LOST).values_list("reader_id", flat=True).first()
+    if not charged or reader_id is None:
+        return Decimal(0)
+    LedgerEntry.objects.create(reader_id=reader_id, kind=LedgerKind.WAIVER, amount=-charged, loan=loan, actor=actor,
+                               note=_("Lost copy %(barcode)s found") % {"barcode": item.barcode})
+    return Decimal(charged)
 
 
 def checkin(actor, barcode, library, channel="desk"):
@@ -888,7 +909,7 @@ def place_hold(actor, card_number, record_id, pickup_library, library=None, chan
         raise CirculationError("hold_exists")
     if Loan.objects.filter(reader=reader, item__record=record, returned_at__isnull=True).exists():
         raise CirculationError("already_borrowed")
-    kinds = set(_holdable_items(record, library).values_list("library_id", "item_type"))
+    kinds = set(_holdable_items(record, library).order_by().values_list("library_id", "item_type").distinct())
     if not kinds:
         raise CirculationError("no_copies")
     cache = {}
@@ -990,14 +1011,17 @@ def pull_list(library):
     for record_id, pickup_id, item_type in Item.objects.filter(
             record_id__in=record_ids, library_id__in=remote, status=ItemStatus.AVAILABLE).values_list(
             "record_id", "library_id", "item_type"):
-        at_pickup.setdefault((record_id, pickup_id), set()).add(item_type)
+        at_pickup.setdefault((record_id, pickup_id), []).append(item_type)
     cache, result = {}, []
     for hold in holds:
         category = hold.reader.category_id if hold.reader else None
         pickup = hold.pickup_library_id
-        if hold.library_id in (None, pickup) and any(
-                _may_fill(pickup, category, item_type, cache) for item_type in at_pickup.get((hold.record_id, pickup), ())):
-            continue
+        if hold.library_id in (None, pickup):
+            there = at_pickup.get((hold.record_id, pickup), [])
+            usable_there = next((t for t in there if _may_fill(pickup, category, t, cache)), None)
+            if usable_there is not None:
+                there.remove(usable_there)  # that copy goes to this hold: the next one may need ours
+                continue
         copies = items.get(hold.record_id) or []
         usable = next((c for c in copies if _may_fill(library_id, category, c.item_type, cache)), None)
         if usable is not None:
