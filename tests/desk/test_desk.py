@@ -350,3 +350,17 @@ def test_every_refusal_is_explained_in_vietnamese():
         with translation.override("vi"):
             vietnamese = CirculationError(code).message
         assert vietnamese != english and vietnamese.strip(), code
+
+
+@pytest.mark.django_db
+def test_the_reader_panel_explains_blocks_by_the_rules_of_the_desk_library(login, circ):
+    from thuvien.circulation import services
+    from thuvien.circulation.models import LoanRule
+
+    LoanRule.objects.create(library=circ["ym"], max_loans=1)  # Yên Mô lends one book at a time
+    services.checkout(None, "KS0001", circ["ks_copy"], circ["ks"])
+    limit = "Bạn đọc đã mượn đến số lượng tối đa"
+    assert limit in login("yenmo_desk").get(reader_url("KS0001")).content.decode()
+    assert limit not in login("kimson_desk").get(reader_url("KS0001")).content.decode()
+    response = login("yenmo_desk").post(reader_url("KS0001") + "checkout/", {"barcode": circ["ym_copy"]}, follow=True)
+    assert limit in " ".join(messages_of(response)) and not open_loans(circ["ym_copy"]).exists()

@@ -1061,7 +1061,9 @@ class ReaderSummary:
         return not self.blocks
 
 
-def reader_summary(card_number):
+def reader_summary(card_number, library=None):
+    """The reader's loans, holds, money and blocks; the blocks by the rules of ``library``
+    (the desk's), or of the reader's home library."""
     reader = _get_reader(card_number)
     now = timezone.now()
     loans = list(Loan.objects.filter(reader=reader, returned_at__isnull=True).select_related(
@@ -1069,7 +1071,7 @@ def reader_summary(card_number):
     holds = list(Hold.objects.filter(reader=reader, status__in=ACTIVE_HOLD_STATUSES).select_related(
         "record", "pickup_library", "library", "item").order_by("placed_at", "id"))
     owed = fines_owed(reader)
-    rule = resolve_rule(reader.home_library_id, reader.category_id)
+    rule = resolve_rule(library or reader.home_library_id, reader.category_id)
     blocks = _reader_state_errors(reader)
     if len(loans) >= rule.max_loans:
         blocks.append(CirculationError("loan_limit"))

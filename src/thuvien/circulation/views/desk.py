@@ -80,7 +80,7 @@ def choose_library(request):
 
 def _summary_or_none(request, card):
     try:
-        return services.reader_summary(card)
+        return services.reader_summary(card, library=request.desk_library)
     except CirculationError as exc:
         messages.error(request, exc.message)
         return None
