@@ -296,3 +296,17 @@ def test_a_full_harvest_while_records_change(oai, db, settings):
     sent = b"".join(oai.bodies).decode()
     assert records[22].title.split(" /")[0] not in sent and changes["secret"].title.split(" /")[0] not in sent
     assert records[21].title.split(" /")[0] in sent  # the check above can fail
+
+
+def test_records_imported_from_a_marc_file_are_harvested(oai, network, testdata, settings, tmp_path):
+    """The MARC import writes rows itself (no model save): they are public, hence listed."""
+    from django.core.management import call_command
+
+    call_command("marc", "import", str(testdata / "marc/loc-sample/loc_books2016_vie.utf8.mrc"), "--library",
+                 "NB-KS", "--no-progress", "--rejects", str(tmp_path / "rejects.mrc"))
+    from thuvien.catalog.models import BibRecord
+
+    assert BibRecord.objects.filter(ever_public=True).count() == BibRecord.objects.count() == 121
+    settings.OAI_PAGE_SIZE = 50
+    first = oai.get(verb="ListIdentifiers", metadataPrefix="marc21")
+    assert first.find("oai:ListIdentifiers/oai:resumptionToken", NS).get("completeListSize") == "121"
