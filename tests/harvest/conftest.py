@@ -21,7 +21,7 @@ TESTDATA = Path(os.environ.get("THUVIEN_TESTDATA") or next(
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
         self.server.log.append(params)
         answer = self.server.route(params)

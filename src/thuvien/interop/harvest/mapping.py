@@ -23,7 +23,7 @@ MAX_FIELD = 4000  # characters kept of a long description (a MARC field holds < 
 
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
-_DOI = re.compile(r"(?:doi:|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+)", re.I)
+_DOI = re.compile(r"(?:doi:|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+)", re.IGNORECASE)
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 LANGUAGES = {
     "en": "eng", "vi": "vie", "fr": "fre", "de": "ger", "nl": "dut", "es": "spa", "zh": "chi",
@@ -70,7 +70,7 @@ def dc_values(metadata):
 
 
 def _isbn_of(value):
-    candidate = re.sub(r"^(urn:isbn:|isbn:?)\s*", "", value.strip(), flags=re.I)
+    candidate = re.sub(r"^(urn:isbn:|isbn:?)\s*", "", value.strip(), flags=re.IGNORECASE)
     if re.fullmatch(r"[0-9Xx][0-9Xx\- ]{8,20}", candidate) and is_valid_isbn(candidate):
         return normalize_isbn(candidate)
     return None
@@ -104,7 +104,7 @@ def oai_dc_to_marc(identifier, metadata, source_name):
         if isbn:
             fields.append(_field("020", [("a", isbn)]))
             continue
-        if re.fullmatch(r"(?:issn:?\s*)?\d{4}-\d{3}[\dXx]", value.strip(), flags=re.I):
+        if re.fullmatch(r"(?:issn:?\s*)?\d{4}-\d{3}[\dXx]", value.strip(), flags=re.IGNORECASE):
             issn = value.strip()[-9:].upper()
             # A serial's own ISSN identifies it; on a report or a book it is its series'.
             if serial:

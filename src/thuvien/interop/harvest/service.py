@@ -158,9 +158,9 @@ def _withdraw(source, link, datestamp=""):
             and not _held_elsewhere(record, source)):
         catalog.withdraw_record(record)
         outcome = WITHDRAWN
-    link.deleted = True
+    link.deleted, link.failed = True, False
     link.datestamp = datestamp[:32] or link.datestamp
-    link.save(update_fields=["deleted", "datestamp"])
+    link.save(update_fields=["deleted", "failed", "datestamp"])
     return outcome
 
 
@@ -409,7 +409,7 @@ def _retry_failed(source, client, run, identifiers):
 def _one_record(source, client, run, identifier):
     """GetRecord: bring one record up to date (a record the repository no longer knows,
     idDoesNotExist, is withdrawn like a deleted one)."""
-    run.from_param = identifier[:32]
+    run.log(f"GetRecord {identifier}")
     try:
         element = client.get_record(identifier, source.metadata_prefix)
     except OAIError as error:
@@ -512,10 +512,6 @@ def check_source(source, client=None):
         fields += ["repository_name", "deleted_record", "granularity"]
     source.save(update_fields=fields)
     return report
-
-
-def harvest_by_name(name):
-    return run_harvest(HarvestSource.objects.get(name=name))
 
 
 def harvested_count(source):
