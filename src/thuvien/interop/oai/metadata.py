@@ -143,7 +143,7 @@ def marc21(marc, links=()):
                 if CONTROL_TAG.match(tag):
                     append(f'<controlfield tag="{tag}">{escape(value)}</controlfield>')
                 continue
-            if not isinstance(value, dict) or tag.startswith("9") or not DATA_TAG.match(tag):
+            if not isinstance(value, dict) or not DATA_TAG.match(tag) or tag[0] == "9":
                 continue
             ind1 = (value.get("ind1") or " ")[:1]
             ind2 = (value.get("ind2") or " ")[:1]
