@@ -95,6 +95,29 @@ def test_oai_dc_isbn_matches_and_series_issn_does_not(replay, oai_data, make_rec
     assert any("490" in f and f["490"]["subfields"] == [{"x": "1566-5283"}] for f in reports[0].marc["fields"])
 
 
+def test_two_records_of_one_edition_in_one_list_are_one_record(replay, tmp_path):
+    """Two records of a repository sharing an ISBN (a book deposited twice) become one
+    record, as two records of one MARC file do; deleting one at the source keeps it."""
+    def dc(title):
+        return ('<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+                f'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{title}</dc:title>'
+                "<dc:identifier>ISBN 978-604-0-00001-9</dc:identifier></oai_dc:dc>")
+
+    page = _envelope(tmp_path, "twice.xml", [("oai:nb:1", dc("Non nước Ninh Bình")),
+                                             ("oai:nb:2", dc("Non nước Ninh Bình (bản 2)"))])
+    replay.routes(lambda params: page)
+    source = service.add_source("twice", replay.url)
+    run = service.run_harvest(source)
+    assert (run.created, run.matched) == (1, 1), run.message
+    record = _records(source).get()
+    assert {link.record for link in HarvestedRecord.objects.filter(source=source)} == {record}
+    deleted = _envelope(tmp_path, "one-gone.xml", [("oai:nb:2", None)], "2026-11-21T08:00:00Z")
+    replay.routes(lambda params: deleted)
+    service.run_harvest(source)
+    record.refresh_from_db()
+    assert not record.is_deleted  # oai:nb:1 still stands for it
+
+
 def test_a_record_the_catalogue_refuses_is_skipped_then_asked_again(replay, oai_data, monkeypatch, tmp_path):
     """One record of a page fails in the database: the others are kept, the run completes
     and says so, and the next run asks for that record again (GetRecord) and gets it."""

@@ -146,16 +146,18 @@ def _existing_match(data):
     return catalog.find_by_identifiers(pairs) if pairs else None
 
 
-def _held_elsewhere(record, source):
-    return HarvestedRecord.objects.filter(record=record, deleted=False).exclude(source=source).exists()
+def _still_held(record, link):
+    """Another harvested record (of this source or another) still stands for ``record``."""
+    return HarvestedRecord.objects.filter(record=record, deleted=False).exclude(pk=link.pk).exists()
 
 
 def _withdraw(source, link, datestamp=""):
-    """The source no longer has ``link``'s record: withdraw it here if it is ours alone."""
+    """The source no longer has ``link``'s record: withdraw it here if it is the source's
+    own and nothing else harvested stands for it."""
     record = link.record
     outcome = UNCHANGED
     if (record is not None and record.source == source.tag and not record.is_deleted
-            and not _held_elsewhere(record, source)):
+            and not _still_held(record, link)):
         catalog.withdraw_record(record)
         outcome = WITHDRAWN
     link.deleted, link.failed = True, False
