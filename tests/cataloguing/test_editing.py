@@ -135,7 +135,12 @@ def test_who_may_edit_and_withdraw(login, network, make_record, client):
     from thuvien.catalog import services
 
     services.update_item(None, record.items.get(), status="withdrawn")
-    response = admin.post(f"/staff/catalog/records/{record.pk}/withdraw/")
+    # Yên Mô's withdrawn copy is still Yên Mô's history: not Kim Sơn's to withdraw.
+    response = admin.post(f"/staff/catalog/records/{record.pk}/withdraw/", follow=True)
+    assert "của thư viện khác" in response.content.decode()
+    record.refresh_from_db()
+    assert not record.is_deleted
+    response = login("admin").post(f"/staff/catalog/records/{record.pk}/withdraw/")
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.is_deleted

@@ -58,8 +58,16 @@ def _shorten(text, font, size, width):
     return text
 
 
-def render(items, kind="barcode", library_name=""):
-    """PDF bytes with one label per item. ``items`` are catalog Items (with record)."""
+def per_sheet(kind):
+    columns, rows, _width, _height = SHEETS[kind]
+    return columns * rows
+
+
+def render(items, kind="barcode", library_name="", start=1):
+    """PDF bytes with one label per item. ``items`` are catalog Items (with record).
+
+    ``start`` (1-based) skips the labels already peeled off a partly used first sheet.
+    """
     columns, rows, width, height = SHEETS[kind]
     font = _font()
     out = io.BytesIO()
@@ -69,8 +77,9 @@ def render(items, kind="barcode", library_name=""):
     left = (page_w - columns * width) / 2
     top = page_h - (page_h - rows * height) / 2
     per_page = columns * rows
-    for n, item in enumerate(items):
-        if n and n % per_page == 0:
+    skip = max(0, min(start, per_page) - 1)
+    for n, item in enumerate(items, start=skip):
+        if n > skip and n % per_page == 0:
             pdf.showPage()
         slot = n % per_page
         x = left + (slot % columns) * width
