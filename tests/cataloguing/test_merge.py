@@ -169,7 +169,11 @@ def test_refused_merges_change_nothing(login, network, make_record, case, messag
     elif case == "restricted":
         BibRecord.objects.filter(pk=other.pk).update(visibility="staff")
     elif case == "project":
-        from thuvien.digital.models import Collection, DigitisationItem, DigitisationProject
+        from thuvien.digital.models import (
+            Collection,
+            DigitisationItem,
+            DigitisationProject,
+        )
 
         collection = Collection.objects.create(code="DC", name="Địa chí", library=network["NB-KS"])
         project = DigitisationProject.objects.create(name="Số hóa 2025", library=network["NB-KS"],

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 MAX_BARCODE = 64  # Item.barcode
 MAX_PRICE = 10**12 - 1  # Item.price: 12 digits of đồng
 # Code 128 encodes ASCII; scanners type back what it encodes. No spaces: they get lost.
-BARCODE = re.compile(r"[!-~]{1,%d}" % MAX_BARCODE)
+BARCODE = re.compile(rf"[!-~]{{1,{MAX_BARCODE}}}")
 
 
 def barcode_error(code):

@@ -54,10 +54,10 @@ def open_sheet(content, filename, encoding="auto"):
     if len(content) > MAX_BYTES:
         raise SheetError(_("The file is too large (at most %(mb)s MB).") % {"mb": MAX_BYTES // (1024 * 1024)})
     name = (filename or "").lower()
-    used = ""
+    used = ""  # the CSV encoding
     if content[:4] == b"PK\x03\x04":
-        _check_zip(content)
-        rows = _read_xlsx(content) if not name.endswith(".ods") else _read_calamine(content)
+        names = _check_zip(content)
+        rows = _read_calamine(content) if "content.xml" in names else _read_xlsx(content)  # .ods or .xlsx
     elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # the old Excel (.xls) container
         rows = _read_calamine(content)
     elif name.endswith((".csv", ".txt", ".tsv")):
@@ -131,14 +131,16 @@ def _read_csv(text):
 
 
 def _check_zip(content):
+    """The names inside a workbook's zip, once it is known not to unpack into a flood."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
+            infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise not_a_sheet() from exc
-    if unpacked > MAX_UNPACKED:
+    if sum(info.file_size for info in infos) > MAX_UNPACKED:
         raise SheetError(_("The file is too large once unpacked (at most %(mb)s MB).")
                          % {"mb": MAX_UNPACKED // (1024 * 1024)})
+    return {info.filename for info in infos}
 
 
 def _cell(value):

@@ -10,9 +10,15 @@ from django.views.decorators.http import require_POST
 from thuvien.catalog import services
 from thuvien.catalog.identifiers import normalize_isbn
 from thuvien.catalog.models import BibRecord, RecordIdentifier
-from thuvien.cataloguing import access, marceditor
-from thuvien.cataloguing.description import Description, apply_description, describe, parse_year, split_list, validate
-from thuvien.cataloguing import merging
+from thuvien.cataloguing import access, marceditor, merging
+from thuvien.cataloguing.description import (
+    Description,
+    apply_description,
+    describe,
+    parse_year,
+    split_list,
+    validate,
+)
 from thuvien.cataloguing.merging import current_record
 from thuvien.search.service import SearchRequest, search
 
@@ -81,8 +87,8 @@ STALE = gettext_lazy("Someone else saved this record after you opened it. Open i
 
 
 def isbn_owners(desc, record=None):
-    """Live records other than ``record`` that already have one of ``desc``'s ISBNs."""
-    wanted = {normalize_isbn(i) for i in desc.isbns} - {None}
+    """Live records other than ``record`` that already have one of the ISBNs ``desc`` adds to it."""
+    wanted = {normalize_isbn(i) for i in desc.isbns} - {None} - set(record.isbns if record else ())
     found = RecordIdentifier.objects.filter(kind="isbn", value__in=wanted, record__is_deleted=False)
     if record:
         found = found.exclude(record=record)
