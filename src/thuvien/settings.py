@@ -167,6 +167,8 @@ DIGITAL_SENDFILE_HEADER = os.environ.get("THUVIEN_DIGITAL_SENDFILE_HEADER", "")
 DIGITAL_SENDFILE_PREFIX = os.environ.get("THUVIEN_DIGITAL_SENDFILE_PREFIX", "/protected-media/")
 # A book's scans are uploaded in one go from the staff screens.
 DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("THUVIEN_MAX_UPLOAD_FILES", 2000))
+# The MARC editor posts four inputs a field; a long record has hundreds of fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Text set on pages that readers download (empty: they get the original file).
 DIGITAL_WATERMARK = os.environ.get("THUVIEN_DIGITAL_WATERMARK", "")
 # Reverse proxies (CIDR, comma-separated) whose X-Forwarded-For gives the reader's address,
