@@ -2,7 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thuvien.digital.models import (
-    STAGE_ORDER, AccessLevel, Collection, Deposit, DigitalObject, DigitisationProject, Stage,
+    STAGE_ORDER,
+    AccessLevel,
+    Collection,
+    Deposit,
+    DigitalObject,
+    DigitisationProject,
+    Stage,
 )
 from thuvien.network.models import Library
 

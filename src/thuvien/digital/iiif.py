@@ -108,6 +108,10 @@ def manifest(base, obj, pages):
     metadata.append({"label": both(_("Access")), "value": both(AccessLevel(obj.access).label)})
     if obj.donor:
         metadata.append({"label": both(_("Given by")), "value": plain(obj.donor)})
+    if obj.donated_on:
+        metadata.append({"label": both(_("Date given")), "value": plain(obj.donated_on.isoformat())})
+    if obj.provenance_note:
+        metadata.append({"label": both(_("Provenance")), "value": plain(obj.provenance_note)})
     title = nfc(obj.label or record.title)
     document = {
         "@context": PRESENTATION_CONTEXT,

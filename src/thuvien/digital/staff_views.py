@@ -20,11 +20,21 @@ from thuvien.accounts.models import StaffRole
 from thuvien.catalog.models import BibRecord
 from thuvien.digital import charts, workflow
 from thuvien.digital.forms import (
-    AcceptDepositForm, DepositForm, ProjectForm, RejectDepositForm, SelectRecordsForm, SendBackForm,
+    AcceptDepositForm,
+    DepositForm,
+    ProjectForm,
+    RejectDepositForm,
+    SelectRecordsForm,
+    SendBackForm,
     UploadScansForm,
 )
 from thuvien.digital.ingest import IngestError, _safe_name
-from thuvien.digital.models import STAGE_ORDER, Deposit, DigitisationItem, DigitisationProject
+from thuvien.digital.models import (
+    STAGE_ORDER,
+    Deposit,
+    DigitisationItem,
+    DigitisationProject,
+)
 from thuvien.network.models import Library
 
 

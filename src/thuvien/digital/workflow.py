@@ -15,9 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuvien.accounts import permissions
+from thuvien.core.vietnamese import sort_key
 from thuvien.digital.models import (
-    STAGE_ORDER, Collection, Deposit, DepositStatus, DigitisationEvent, DigitisationItem,
-    DigitisationProject, Stage,
+    STAGE_ORDER,
+    Collection,
+    Deposit,
+    DepositStatus,
+    DigitisationEvent,
+    DigitisationItem,
+    DigitisationProject,
+    Stage,
 )
 
 
@@ -126,10 +133,14 @@ def queues(actor):
 
 @dataclass
 class Progress:
+    """Documents digitised (published) against the plan's goal: ``target_percent`` of the
+    documents in scope, or the sum of several projects' goals (``goal``)."""
+
     label: str
     documents: int
     digitised: int
-    target_percent: int
+    target_percent: float
+    fixed_goal: int | None = None
 
     @property
     def percent(self):
@@ -137,6 +148,8 @@ class Progress:
 
     @property
     def goal(self):
+        if self.fixed_goal is not None:
+            return self.fixed_goal
         return math.ceil(self.documents * self.target_percent / 100)
 
     @property
@@ -157,14 +170,19 @@ def progress_by_collection():
 
 
 def progress_by_library():
-    by_library = {}
+    """Per library, over all its projects: each project's goal is its collection's target."""
+    by_library, weighted = {}, {}
     for project in DigitisationProject.objects.select_related("library", "collection").annotate(
             digitised=Count("items", filter=Q(items__stage=Stage.PUBLISHED))):
-        row = by_library.setdefault(project.library_id, Progress(project.library.name, 0, 0,
-                                                                 project.collection.target_percent))
+        row = by_library.setdefault(project.library_id, Progress(project.library.name, 0, 0, 0, 0))
         row.documents += project.target_count
         row.digitised += project.digitised
-    return sorted(by_library.values(), key=lambda p: p.label)
+        row.fixed_goal += math.ceil(project.target_count * project.collection.target_percent / 100)
+        weighted[project.library_id] = (weighted.get(project.library_id, 0)
+                                        + project.target_count * project.collection.target_percent)
+    for library_id, row in by_library.items():  # the targets' average, weighted by documents
+        row.target_percent = round(weighted[library_id] / row.documents, 1) if row.documents else 0
+    return sorted(by_library.values(), key=lambda p: sort_key(p.label))
 
 
 # Deposits -----------------------------------------------------------------------
@@ -203,6 +221,7 @@ def offer_deposit(library, depositor, email, title, uploaded_files, phone="", de
                 for chunk in f.chunks():
                     out.write(chunk)
             names.append(name)
+        _check_offered(target, names, files)
         with transaction.atomic():
             return Deposit.objects.create(
                 library=library, depositor=depositor, email=email, phone=phone, title=title,
@@ -211,6 +230,20 @@ def offer_deposit(library, depositor, email, title, uploaded_files, phone="", de
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
+
+
+def _check_offered(folder, names, files):
+    """Refuse the offer, with every file's reason, if any file is not a usable document."""
+    from thuvien.digital.imaging import Refused, check_file
+
+    problems = []
+    for name, upload in zip(names, files):
+        try:
+            check_file(folder / name)
+        except Refused as refusal:
+            problems.append(f"{upload.name}: {refusal}")
+    if problems:
+        raise ValidationError(problems)
 
 
 def deposit_paths(deposit):
