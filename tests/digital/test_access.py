@@ -221,3 +221,38 @@ def test_refusals_tell_the_reader_how_to_get_access(client, digitise, network):
     obj.access = "onsite"
     obj.save()
     assert "Thư viện huyện Kim Sơn" in client.get(f"/digital/{obj.pk}/").content.decode()
+
+
+def test_library_administrators_set_their_on_site_networks(client, digitise, staff, network, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    obj = digitise("onsite")
+    manifest = f"/iiif/manifest/{obj.pk}.json"
+    assert client.get(manifest, REMOTE_ADDR="10.20.0.5").status_code == 403
+    client.force_login(staff["kimson_catalog"])  # a cataloguer may not
+    assert client.get("/staff/digital/onsite/").status_code == 403
+    client.force_login(staff["kimson_admin"])
+    page = client.get("/staff/digital/onsite/", REMOTE_ADDR="10.20.0.5").content.decode()
+    assert "Thư viện huyện Kim Sơn" in page and "Thư viện huyện Yên Mô" not in page and "10.20.0.5" in page
+    bad = client.post("/staff/digital/onsite/", {"library": network["NB-KS"].pk,
+                                                 "ranges": "10.20.0.0/16\n10.30.0.0/33\n0.0.0.0/0"})
+    html = bad.content.decode()
+    assert bad.status_code == 200 and "10.30.0.0/33" in html and "dòng 2" in html and "dòng 3" in html
+    network["NB-KS"].refresh_from_db()
+    assert network["NB-KS"].onsite_ip_ranges == ""  # nothing half-saved
+    assert client.post("/staff/digital/onsite/", {"library": network["NB-YM"].pk, "ranges": "10.0.0.0/8"}
+                       ).status_code == 404  # another library's
+    ok = client.post("/staff/digital/onsite/", {"library": network["NB-KS"].pk,
+                                                "ranges": "10.20.0.0/16 # phòng đọc\n192.168.5.7"})
+    assert ok.status_code == 302
+    network["NB-KS"].refresh_from_db()
+    assert network["NB-KS"].onsite_ip_ranges == "10.20.0.0/16  # phòng đọc\n192.168.5.7/32"
+    client.logout()
+    assert client.get(manifest, REMOTE_ADDR="10.20.0.5").status_code == 200  # at once, no stale cache
+    assert client.get(manifest, REMOTE_ADDR="10.21.0.5").status_code == 403
+    call_command("digital", "onsite", "NB-KS", "172.16.0.0/12")
+    assert client.get(manifest, REMOTE_ADDR="10.20.0.5").status_code == 403
+    assert client.get(manifest, REMOTE_ADDR="172.16.3.4").status_code == 200
+    with pytest.raises(CommandError):
+        call_command("digital", "onsite", "NB-KS", "not-an-address")

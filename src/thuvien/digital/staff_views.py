@@ -293,3 +293,30 @@ def object_edit(request, object_id):
             return redirect("digital:staff_object", obj.pk)
     return render(request, "digital/staff/object.html", {
         "object": obj, "form": form, "pages": pages, "levels": AccessLevel.choices})
+
+
+def onsite_networks(request):
+    """Library administrators: the networks of their reading rooms (on-site-only documents)."""
+    from thuvien.digital import access, onsite
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    libraries = list(onsite.editable_libraries(request.user))
+    if not libraries:
+        raise PermissionDenied
+    errors = {}
+    if request.method == "POST":
+        library = next((lib for lib in libraries if str(lib.pk) == request.POST.get("library")), None)
+        if library is None:
+            raise Http404
+        try:
+            onsite.set_ranges(request.user, library, request.POST.get("ranges", ""))
+        except ValidationError as error:
+            errors[library.pk] = error.messages
+            library.onsite_ip_ranges = request.POST.get("ranges", "")
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("digital:staff_onsite")
+    ip = access.client_ip(request)
+    rows = [(lib, errors.get(lib.pk, []), access.ip_in_ranges(ip, lib.onsite_ip_ranges)) for lib in libraries]
+    return render(request, "digital/staff/onsite.html", {"rows": rows, "ip": ip})

@@ -45,6 +45,10 @@ class Command(BaseCommand):
         collection.add_argument("--kind", default="other", choices=[c.value for c in CollectionKind])
         collection.add_argument("--target", type=int, default=70, help="Target percentage digitised.")
         sub.add_parser("demo", help="Demo collections and digitised documents (after `thuvien demo`).")
+        onsite = sub.add_parser("onsite", help="Show or set a library's on-site networks (IP ranges).")
+        onsite.add_argument("library", help="Library code.")
+        onsite.add_argument("ranges", nargs="*", help="Addresses or ranges (CIDR); none: show the current ones.")
+        onsite.add_argument("--clear", action="store_true", help="Remove every range.")
         ocr = sub.add_parser("ocr", help="Run waiting OCR of an object now.")
         ocr.add_argument("object", type=int)
         ocr.add_argument("--retry-failed", action="store_true", help="Also pages whose OCR failed before.")
@@ -122,6 +126,21 @@ class Command(BaseCommand):
         except RuntimeError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(_("%(n)d digitised documents added") % {"n": made})
+
+    def _onsite(self, options):
+        from django.core.exceptions import ValidationError
+
+        from thuvien.digital.onsite import set_ranges
+
+        library = Library.objects.filter(code=options["library"]).first()
+        if library is None:
+            raise CommandError(_("No library %(code)s.") % {"code": options["library"]})
+        if options["ranges"] or options["clear"]:
+            try:
+                set_ranges(None, library, "\n".join(options["ranges"]))
+            except ValidationError as error:
+                raise CommandError("; ".join(error.messages)) from None
+        self.stdout.write(library.onsite_ip_ranges or _("(no on-site networks)"))
 
     def _ocr(self, options):
         from thuvien.digital.ocr import ocr_object
