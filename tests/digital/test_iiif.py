@@ -185,7 +185,7 @@ def test_unknown_page_is_404(client, db):
 def test_search_inside_gives_hit_boxes_from_word_positions(client, digitise):
     obj = digitise("open")
     answer = client.get(f"/iiif/search/{obj.pk}", {"q": "han nom"}).json()  # folded query
-    assert answer["type"] == "AnnotationPage"
+    assert answer["type"] == "AnnotationPage" and answer["id"].endswith(f"/iiif/search/{obj.pk}?q=han+nom")
     assert len(answer["items"]) == 1
     hit = answer["items"][0]
     assert hit["motivation"] == "highlighting" and hit["body"]["value"] == "Hán Nôm"

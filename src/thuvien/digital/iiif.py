@@ -3,6 +3,8 @@
 URLs are absolute, built from the request (``base`` = scheme://host).
 """
 
+from urllib.parse import urlencode
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -197,5 +199,5 @@ def search_answer(base, obj, pages, query):
                 "body": {"type": "TextualBody", "value": text, "format": "text/plain"},
                 "target": f"{canvas_url(base, obj.pk, page.order)}#xywh={x},{y},{w},{h}",
             })
-    return {"@context": SEARCH_CONTEXT, "id": f"{search_url(base, obj.pk)}?q={query}",
+    return {"@context": SEARCH_CONTEXT, "id": f"{search_url(base, obj.pk)}?{urlencode({'q': query})}",
             "type": "AnnotationPage", "items": items}
