@@ -38,3 +38,12 @@ def circ(network, staff, demo_password):
 def book(make_record, network):
     """A record with one copy in Kim Sơn (T000001) and one in Yên Mô (T000002)."""
     return make_record("Dế Mèn phiêu lưu ký", authors=["Tô Hoài"], copies=[network["NB-KS"], network["NB-YM"]])
+
+
+def refusal(call, *args, **kwargs):
+    """The code of the CirculationError that ``call`` raises (it must raise one)."""
+    from thuvien.circulation.errors import CirculationError
+
+    with pytest.raises(CirculationError) as info:
+        call(*args, **kwargs)
+    return info.value.code

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from thuvien.circulation.models import ApiToken, Loan
+from thuvien.circulation.models import ApiToken, Hold, Loan
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/circulation"
@@ -70,7 +70,10 @@ def test_reader_holds(client, circ, make_record, reader_token):
     assert [h["id"] for h in client.get(f"{BASE}/me/holds", **_bearer(reader_token)).json()] == [hold["id"]]
     cancelled = client.delete(f"{BASE}/me/holds/{hold['id']}", **_bearer(reader_token))
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    assert client.delete(f"{BASE}/me/holds/{hold['id']}", **_bearer(reader_token)).status_code == 409
+    # Without reading history a closed hold keeps no reader (Decree 13): it is nobody's to cancel again.
+    again = client.delete(f"{BASE}/me/holds/{hold['id']}", **_bearer(reader_token))
+    assert again.status_code == 404 and again.json()["code"] == "unknown_hold"
+    assert Hold.objects.get(pk=hold["id"]).reader is None
     assert client.delete(f"{BASE}/me/holds/99999999999999999999", **_bearer(reader_token)).status_code in (404, 422)
 
 

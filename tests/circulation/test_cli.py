@@ -64,3 +64,31 @@ def test_demo_readers(network, capsys):
     assert ("KS0001", DEMO_PASSWORD, readers[[r[0] for r in readers].index("KS0001")][2], "NB-KS") in readers
     assert services.authenticate_reader("KS0001", DEMO_PASSWORD) is not None
     assert load_circulation_demo(network["NB"], per_library=1) == readers  # idempotent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_alone_sends_every_notice_once(circ, book, make_record):
+    """``thuvien worker`` runs the notices job itself (every --notices-every seconds) and
+    sends what it queued through the django-tasks database backend: no cron needed."""
+    from django_tasks_db.models import DBTaskResult
+
+    services.checkout(circ.desk, "KS0001", "T000001", circ.ks)
+    services.checkout(circ.ym_desk, "KS0002", "T000002", circ.ym)
+    Loan.objects.filter(item__barcode="T000001").update(due_at=timezone.now() - dt.timedelta(days=3))
+    Loan.objects.filter(item__barcode="T000002").update(due_at=timezone.now() + dt.timedelta(days=1))
+    record = make_record("Tắt đèn", copies=[circ.ym])
+    hold = services.place_hold(None, "YM0001", record.pk, circ.ym)
+    services.checkin(circ.ym_desk, "T000003", circ.ym)  # pulled from the shelf: ready for Hà
+    hold.refresh_from_db()
+    assert hold.status == HoldStatus.READY and mail.outbox == []
+    call_command("worker", "--batch", verbosity=0)
+    sent = sorted((m.to[0], m.subject) for m in mail.outbox)
+    assert sent == [("ha@example.org", "Sách bạn đặt mượn đã sẵn sàng"),
+                    ("lan@example.org", "Sách bạn mượn đã quá hạn trả"),
+                    ("minh@example.org", "Sách bạn mượn sắp đến hạn trả")], sent
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 3
+    # Nothing goes twice; a loan returned before the next run gets no notice at all.
+    Loan.objects.filter(item__barcode="T000001").update(overdue_notice_at=None)
+    services.checkin(circ.desk, "T000001", circ.ks)
+    call_command("worker", "--batch", verbosity=0)
+    assert len(mail.outbox) == 3

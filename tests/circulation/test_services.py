@@ -247,6 +247,15 @@ def test_lost_and_damaged(circ, book):
     assert _code(services.mark_damaged, circ.desk, "T000002") == "not_permitted"  # Yên Mô's copy
     assert services.mark_damaged(circ.ym_desk, "T000002") is None
     assert _item("T000002").status == ItemStatus.DAMAGED
+    # Found again and checked in: back on the shelf, and the charge is cancelled in the ledger.
+    result = services.checkin(circ.desk, "T000001", circ.ks)
+    assert result.action == "shelve" and "100.000 đ" in result.message
+    assert _item("T000001").status == ItemStatus.AVAILABLE
+    assert services.fines_owed(circ.readers["lan"]) == 0
+    assert LedgerEntry.objects.filter(kind="waiver", amount=-100000).count() == 1
+    services.mark_lost(circ.desk, "T000001")  # lost again while on the shelf: nobody is charged
+    services.checkin(circ.desk, "T000001", circ.ks)
+    assert LedgerEntry.objects.filter(kind="waiver").count() == 1
     assert _code(services.pay, circ.desk, "KS0001", "-5") == "invalid_amount"
     assert _code(services.pay, circ.desk, "KS0001", "abc") == "invalid_amount"
 
@@ -268,7 +277,7 @@ def test_notices_once_each(circ, book, django_capture_on_commit_callbacks):
     from thuvien.circulation import tasks
 
     services.checkout(circ.desk, "KS0001", "T000001", circ.ks)
-    services.checkout(circ.desk, "KS0002", "T000002", circ.ks)
+    services.checkout(circ.ym_desk, "KS0002", "T000002", circ.ym)
     Loan.objects.filter(item__barcode="T000001").update(due_at=timezone.now() - dt.timedelta(days=1))
     Loan.objects.filter(item__barcode="T000002").update(due_at=timezone.now() + dt.timedelta(days=1))
     counts = tasks.queue_notices()

@@ -2,6 +2,7 @@
 reader categories and rules, two readers and a few copies in Kim Sơn and Yên Mô."""
 
 import pytest
+from django.apps import apps
 from django.test import Client
 
 READER_PASSWORD = "doc-gia-2026"
@@ -102,3 +103,17 @@ def reader_client(circ):
 
 def messages_of(response):
     return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+APPS = ("circulation", "catalog", "network", "accounts", "auth", "search", "django_tasks_db")
+VOLATILE = {"last_login", "last_used_at"}  # a login or a token's use is not a change of data
+
+
+def snapshot():
+    """Every row of the apps that circulation touches, as plain values."""
+    state = {}
+    for model in apps.get_models():
+        if model._meta.app_label in APPS:
+            fields = [f.attname for f in model._meta.concrete_fields if f.attname not in VOLATILE]
+            state[model._meta.label] = list(model.objects.order_by("pk").values_list(*fields))
+    return state

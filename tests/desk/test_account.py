@@ -6,7 +6,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from thuvien.circulation import services
-from thuvien.circulation.models import CopyRequest, Hold, LedgerEntry, Loan, PostalRequest, Reader
+from thuvien.circulation.models import (
+    CopyRequest,
+    Hold,
+    LedgerEntry,
+    Loan,
+    PostalRequest,
+    Reader,
+)
 
 from .conftest import READER_PASSWORD, messages_of
 

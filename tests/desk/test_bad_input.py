@@ -4,7 +4,14 @@ and nothing written."""
 import pytest
 from django.test import Client
 
-from thuvien.circulation.models import CopyRequest, Hold, LedgerEntry, Loan, PostalRequest, Reader
+from thuvien.circulation.models import (
+    CopyRequest,
+    Hold,
+    LedgerEntry,
+    Loan,
+    PostalRequest,
+    Reader,
+)
 
 DESK = "/staff/circulation/"
 ODD = ["", "²", "-1", "' OR 1=1 --", "x" * 3000, "a\x00b<script>"]

@@ -230,8 +230,13 @@ def test_erase_a_reader_keeps_anonymous_loans(login, circ):
     services.checkout(None, "KS0001", circ["ks_copy"], circ["ks"])
     desk = login("kimson_desk")
     response = desk.post(reader_url("KS0001") + "erase/", {"confirm": "1"}, follow=True)
-    assert messages_of(response) and Reader.objects.get(pk=circ["lan"].pk).status == "active"  # a copy still out
-    services.checkin(None, circ["ks_copy"], circ["ks"])
+    assert "còn sách đang mượn" in " ".join(messages_of(response))  # a copy still out
+    assert Reader.objects.get(pk=circ["lan"].pk).status == "active"
+    Loan.objects.filter(item__barcode=circ["ks_copy"]).update(due_at=timezone.now() - datetime.timedelta(days=2))
+    services.checkin(None, circ["ks_copy"], circ["ks"])  # two days late: 2 000 đ owed
+    response = desk.post(reader_url("KS0001") + "erase/", {"confirm": "1"}, follow=True)
+    assert "còn nợ tiền" in " ".join(messages_of(response)) and "2.000 đ" in " ".join(messages_of(response))
+    desk.post(reader_url("KS0001") + "pay/", {"amount": "2000"})
     desk.post(reader_url("KS0001") + "erase/", {})  # not confirmed
     assert Reader.objects.get(pk=circ["lan"].pk).status == "active"
     desk.post(reader_url("KS0001") + "erase/", {"confirm": "1"})
@@ -254,8 +259,13 @@ def test_staff_are_scoped_to_their_library(login, circ, client):
     session["circulation_desk_library"] = circ["ym"].pk
     session.save()
     assert "Thư viện huyện Kim Sơn" in desk.get(DESK).content.decode()
-    desk.post(reader_url("YM0001") + "checkout/", {"barcode": circ["ym_copy"]})
+    # A Yên Mô copy that the records put on Yên Mô's shelves is not Kim Sơn's to lend ...
+    response = desk.post(reader_url("YM0001") + "checkout/", {"barcode": circ["ym_copy"]}, follow=True)
+    assert "thuộc thư viện khác" in " ".join(messages_of(response)) and not open_loans(circ["ym_copy"]).exists()
+    # ... unless staff, copy in hand, override it (recorded).
+    desk.post(reader_url("YM0001") + "checkout/", {"barcode": circ["ym_copy"], "override": "item_elsewhere"})
     assert open_loans(circ["ym_copy"]).get().library == circ["ks"]  # lent at Kim Sơn, never "at Yên Mô"
+    assert Override.objects.get().code == "item_elsewhere"
     desk.post(DESK + "checkin/", {"barcode": circ["ym_copy"]})
     # Kim Sơn's staff cannot declare a Yên Mô copy lost.
     response = desk.post(DESK + "items/lost/", {"barcode": circ["ym_copy"], "confirm": "1"}, follow=True)
@@ -301,3 +311,56 @@ def test_every_desk_page_answers(login, circ):
         assert response.status_code == 200, path
     # GET on a POST-only door is refused cleanly.
     assert desk.get(reader_url("KS0001") + "checkout/").status_code == 405
+
+
+@pytest.mark.django_db
+def test_loan_limit_and_fines_are_explained_in_vietnamese_and_overridden_on_record(login, circ, make_record):
+    from thuvien.circulation.models import LoanRule
+
+    LoanRule.objects.filter(library__isnull=True, category__isnull=True, item_type="").update(max_loans=1)
+    desk = login("kimson_desk")
+    desk.post(reader_url("KS0001") + "checkout/", {"barcode": circ["ks_copy"]})
+    panel = desk.get(reader_url("KS0001")).content.decode()
+    assert "Bạn đọc đã mượn đến số lượng tối đa" in panel  # the block is on the panel before anything is scanned
+    response = desk.post(reader_url("KS0001") + "checkout/", {"barcode": circ["ks_copy2"]}, follow=True)
+    assert "Bạn đọc đã mượn đến số lượng tối đa" in " ".join(messages_of(response))
+    assert 'name="override" value="loan_limit"' in response.content.decode()
+    assert open_loans(circ["ks_copy2"]).count() == 0 and not Override.objects.exists()
+    # Fines above the threshold (50 000 đ) as well: staff tick both reasons and lend anyway.
+    LedgerEntry.objects.create(reader=circ["lan"], kind="fine", amount=60000, note="60 ngày quá hạn")
+    response = desk.post(reader_url("KS0001") + "checkout/", {"barcode": circ["ks_copy2"],
+                                                              "override": "loan_limit"}, follow=True)
+    assert "tiền phạt vượt mức" in " ".join(messages_of(response))
+    assert 'value="fines_over_limit"' in response.content.decode() and not open_loans(circ["ks_copy2"]).exists()
+    desk.post(reader_url("KS0001") + "checkout/", {"barcode": circ["ks_copy2"],
+                                                   "override": ["loan_limit", "fines_over_limit"]})
+    assert open_loans(circ["ks_copy2"]).get().reader == circ["lan"]
+    assert sorted(Override.objects.values_list("code", "actor__username", "operation")) == [
+        ("fines_over_limit", "kimson_desk", "checkout"), ("loan_limit", "kimson_desk", "checkout")]
+
+
+def test_every_refusal_is_explained_in_vietnamese():
+    from django.utils import translation
+
+    from thuvien.circulation.errors import ERRORS, CirculationError
+
+    for code in ERRORS:
+        with translation.override("en"):
+            english = CirculationError(code).message
+        with translation.override("vi"):
+            vietnamese = CirculationError(code).message
+        assert vietnamese != english and vietnamese.strip(), code
+
+
+@pytest.mark.django_db
+def test_the_reader_panel_explains_blocks_by_the_rules_of_the_desk_library(login, circ):
+    from thuvien.circulation import services
+    from thuvien.circulation.models import LoanRule
+
+    LoanRule.objects.create(library=circ["ym"], max_loans=1)  # Yên Mô lends one book at a time
+    services.checkout(None, "KS0001", circ["ks_copy"], circ["ks"])
+    limit = "Bạn đọc đã mượn đến số lượng tối đa"
+    assert limit in login("yenmo_desk").get(reader_url("KS0001")).content.decode()
+    assert limit not in login("kimson_desk").get(reader_url("KS0001")).content.decode()
+    response = login("yenmo_desk").post(reader_url("KS0001") + "checkout/", {"barcode": circ["ym_copy"]}, follow=True)
+    assert limit in " ".join(messages_of(response)) and not open_loans(circ["ym_copy"]).exists()

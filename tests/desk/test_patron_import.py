@@ -7,8 +7,8 @@ import io
 import unicodedata
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 
 from thuvien.circulation.models import Reader
 

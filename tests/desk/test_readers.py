@@ -118,8 +118,15 @@ def test_change_reader_data_and_password_at_the_desk(login, circ):
     response = desk.post(DESK + "readers/KS0001/edit/", {"name": "", "category": "senior"})
     assert response.status_code == 200 and Reader.objects.get(card_number="KS0001").name == "Nguyễn Thị Lan"
 
-    desk.post(DESK + "readers/YM0001/password/", {"password": "ngan", "password2": "ngan"})
-    desk.post(DESK + "readers/YM0001/password/", {"password": "mat-khau-moi", "password2": "mat-khau-moi"})
+    yenmo = login("yenmo_desk")
+    yenmo.post(DESK + "readers/YM0001/password/", {"password": "ngan", "password2": "ngan"})
+    assert Client().post("/account/login/", {"card_number": "YM0001", "password": "ngan"}).status_code == 200
+    # A password opens the account: Kim Sơn's desk cannot give one to a reader of Yên Mô.
+    response = desk.post(DESK + "readers/YM0001/password/", {"password": "mat-khau-moi", "password2": "mat-khau-moi"},
+                         follow=True)
+    assert "Yên Mô" in " ".join(messages_of(response))
+    assert Client().post("/account/login/", {"card_number": "YM0001", "password": "mat-khau-moi"}).status_code == 200
+    yenmo.post(DESK + "readers/YM0001/password/", {"password": "mat-khau-moi", "password2": "mat-khau-moi"})
     assert Client().post("/account/login/", {"card_number": "YM0001", "password": "mat-khau-moi"}).status_code == 302
 
 
@@ -129,3 +136,21 @@ def test_reader_search(login, circ):
     assert desk.get(DESK + "readers/", {"q": "ks0001"})["Location"] == DESK + "readers/KS0001/"
     text = desk.get(DESK + "readers/", {"q": "Lan"}).content.decode()
     assert "KS0001" in text and "YM0001" not in text
+
+
+@pytest.mark.django_db
+def test_consent_missing_is_shown_and_recorded_at_the_desk(login, circ):
+    Reader.objects.filter(card_number="KS0001").update(consent_at=None)  # e.g. loaded from a school's list
+    desk = login("kimson_desk")
+    panel = desk.get(DESK + "readers/KS0001/").content.decode()
+    assert "Chưa ghi nhận sự đồng ý" in panel and 'action="/staff/circulation/readers/KS0001/consent/"' in panel
+    desk.post(DESK + "readers/KS0001/consent/", {})  # the box not ticked
+    assert Reader.objects.get(card_number="KS0001").consent_at is None
+    response = login("yenmo_desk").post(DESK + "readers/KS0001/consent/", {"confirm": "1"}, follow=True)
+    assert "không có quyền" in " ".join(messages_of(response))
+    assert Reader.objects.get(card_number="KS0001").consent_at is None
+    response = desk.post(DESK + "readers/KS0001/consent/", {"confirm": "1"}, follow=True)
+    assert "Đã ghi nhận sự đồng ý" in " ".join(messages_of(response))
+    lan = Reader.objects.get(card_number="KS0001")
+    assert lan.consent_at is not None and lan.consent_at.date() == lan.updated_at.date()
+    assert "Chưa ghi nhận sự đồng ý" not in desk.get(DESK + "readers/KS0001/").content.decode()

@@ -257,11 +257,14 @@ def set_password_at_desk(actor, card_number, password, confirm):
     errors = check_password(password, confirm)
     if errors:
         raise RegistrationError(errors)
-    if actor is None or not permissions.has_capability(actor, permissions.CIRCULATE):
-        raise RegistrationError(_("You are not allowed to change readers."))
     with transaction.atomic():
-        reader = Reader.objects.select_for_update().filter(card_number=card_number).first()
+        reader = Reader.objects.select_for_update(of=("self",)).select_related("home_library").filter(
+            card_number=card_number).first()
         if reader is None or reader.status == ReaderStatus.ERASED:
             raise RegistrationError(_("No reader has this card number."))
+        # A password opens the reader's account: only their home library gives one.
+        if actor is None or not permissions.can(actor, permissions.CIRCULATE, reader.home_library_id):
+            raise RegistrationError(_("Only staff of %(library)s, the reader's home library, can set the "
+                                      "password.") % {"library": reader.home_library.name})
         services.set_password(reader, password)
         return reader

@@ -17,7 +17,12 @@ from thuvien.accounts import permissions
 from thuvien.catalog.models import BibRecord, Item
 from thuvien.circulation import services
 from thuvien.circulation.errors import CirculationError
-from thuvien.circulation.models import CopyRequest, PostalRequest, ReaderStatus, RequestState
+from thuvien.circulation.models import (
+    CopyRequest,
+    PostalRequest,
+    ReaderStatus,
+    RequestState,
+)
 from thuvien.core.vietnamese import nfc
 from thuvien.network.models import Library
 

@@ -30,6 +30,7 @@ from thuvien.circulation.models import (
     ACTIVE_HOLD_STATUSES,
     Calendar,
     ClosedDay,
+    CopyRequest,
     Hold,
     HoldStatus,
     LedgerEntry,
@@ -37,9 +38,11 @@ from thuvien.circulation.models import (
     Loan,
     LoanRule,
     Override,
+    PostalRequest,
     Reader,
     ReaderCategory,
     ReaderStatus,
+    RequestState,
     Transfer,
 )
 from thuvien.core.vietnamese import nfc
@@ -47,13 +50,46 @@ from thuvien.network.models import Library
 from thuvien.search.queue import enqueue
 
 __all__ = [
-    "CirculationError", "CheckinResult", "ReaderSummary", "ItemSummary",
-    "checkout", "checkin", "renew", "renew_all", "place_hold", "cancel_hold", "reader_summary",
-    "item_summary", "block_reader", "unblock_reader", "pay", "waive", "mark_lost", "mark_damaged",
-    "authenticate_reader", "resolve_rule", "due_date_for", "register_reader", "self_register",
-    "approve_reader", "update_reader", "erase_reader", "set_keep_history", "record_consent",
-    "set_password", "pull_list", "hold_shelf", "expire_holds", "receive_transfer", "in_transit",
-    "upsert_reader", "postal_fee", "request_copy", "request_postal", "set_request_state", "fines_owed",
+    "CheckinResult",
+    "CirculationError",
+    "ItemSummary",
+    "ReaderSummary",
+    "approve_reader",
+    "authenticate_reader",
+    "block_reader",
+    "cancel_hold",
+    "checkin",
+    "checkout",
+    "due_date_for",
+    "erase_reader",
+    "expire_holds",
+    "fines_owed",
+    "hold_shelf",
+    "in_transit",
+    "item_summary",
+    "mark_damaged",
+    "mark_lost",
+    "pay",
+    "place_hold",
+    "postal_fee",
+    "pull_list",
+    "reader_summary",
+    "receive_transfer",
+    "record_consent",
+    "register_reader",
+    "renew",
+    "renew_all",
+    "request_copy",
+    "request_postal",
+    "resolve_rule",
+    "self_register",
+    "set_keep_history",
+    "set_password",
+    "set_request_state",
+    "unblock_reader",
+    "update_reader",
+    "upsert_reader",
+    "waive",
 ]
 
 CHANNELS = {"desk", "api", "sip2", "opac", "system"}
@@ -454,6 +490,16 @@ def _set_item_status(item, status):
     _availability_changed(item, old)
 
 
+def _elsewhere(item):
+    name = Library.objects.filter(pk=item.library_id).values_list("name", flat=True).first() or ""
+    return CirculationError("item_elsewhere", detail=_("Owner: %(library)s.") % {"library": name})
+
+
+def _vnd(amount):
+    """20000 -> "20.000 đ"."""
+    return f"{int(amount):,}".replace(",", ".") + " đ"
+
+
 def _notify(task_name, *args):
     """Queue an email notice in the same transaction (sent by ``thuvien worker``)."""
     from thuvien.circulation import tasks
@@ -528,11 +574,14 @@ def _checkout(actor, card_number, barcode, library, channel, override):
         problems.append(CirculationError("item_unavailable"))
     elif item.status == ItemStatus.IN_TRANSIT:
         problems.append(CirculationError("item_in_transit"))
+    if item.library_id != library.pk and item.status in (ItemStatus.AVAILABLE, ItemStatus.NOT_FOR_LOAN):
+        # The records say this copy is on its own library's shelves, not at this desk.
+        problems.append(_elsewhere(item))
 
     # Holds: this reader's own hold is filled by the loan; a copy kept for someone else is a block.
     holds = []
     if hold_count:
-        holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
+        holds = list(Hold.objects.select_for_update(no_key=True, of=("self",)).select_related("pickup_library").filter(
             Q(item=item) | Q(reader=reader, record_id=item.record_id), status__in=ACTIVE_HOLD_STATUSES))
     own = [h for h in holds if h.reader_id == reader.pk]
     others = [h for h in holds if h.reader_id != reader.pk and h.item_id == item.pk]
@@ -561,8 +610,15 @@ def _checkout(actor, card_number, barcode, library, channel, override):
     )
     _insert_loan(loan)
     for hold in own:
+        kept = hold.item_id if hold.status == HoldStatus.READY and hold.item_id != item.pk else None
         hold.status, hold.closed_at, hold.item = HoldStatus.COLLECTED, now, item
-        hold.save(update_fields=["status", "closed_at", "item"])
+        if not reader.keep_history:
+            hold.reader = None  # Decree 13: a collected hold is reading history too
+        hold.save(update_fields=["status", "closed_at", "item", "reader"])
+        if kept:  # the copy kept on the hold shelf for this reader is free for the next one
+            other = Item.objects.select_for_update(no_key=True, of=("self",)).select_related("library").get(pk=kept)
+            if other.status == ItemStatus.ON_HOLD_SHELF:
+                _release(other, hold.pickup_library, now)
     for hold in others:  # overridden: the copy goes to this reader; the hold waits for another copy
         hold.status, hold.item, hold.ready_at, hold.expires_at = HoldStatus.WAITING, None, None, None
         hold.save(update_fields=["status", "item", "ready_at", "expires_at"])
@@ -597,6 +653,22 @@ class CheckinResult:
     message: str = ""
 
 
+HOLD_SCAN = 200
+
+
+def _may_fill(library_id, category_id, item_type, cache=None):
+    """Whether a copy of ``library_id`` and ``item_type`` may fill a hold of a reader of
+    ``category_id``: the copy's own library's rule allows holds and lets it leave the building."""
+    key = (library_id, category_id, item_type or "")
+    if cache is not None and key in cache:
+        return cache[key]
+    rule = resolve_rule(library_id, category_id, item_type or "")
+    allowed = bool(rule.holds_allowed and rule.can_leave_building)
+    if cache is not None:
+        cache[key] = allowed
+    return allowed
+
+
 def _next_hold_for(item, lock=True):
     """The oldest waiting hold this copy can fill (first come, first served)."""
     with connection.cursor() as cursor:  # a cheap probe first: most copies have no hold
@@ -610,7 +682,11 @@ def _next_hold_for(item, lock=True):
     ).select_related("reader", "pickup_library").order_by("placed_at", "id")
     if lock:
         qs = qs.select_for_update(no_key=True, of=("self",))
-    return qs.first()
+    cache = {}
+    for hold in qs[:HOLD_SCAN]:
+        if _may_fill(item.library_id, hold.reader.category_id if hold.reader else None, item.item_type, cache):
+            return hold
+    return None
 
 
 def _route(item, library, now, hold=None, nobody_waiting=False):
@@ -678,17 +754,20 @@ def _checkin(actor, barcode, library, channel):
     for transfer in arriving:
         transfer.received_at = now
         transfer.save(update_fields=["received_at"])
-        if (transfer.hold_id and transfer.to_library_id == library.pk
-                and transfer.hold.status == HoldStatus.IN_TRANSIT):
+        if transfer.hold_id and transfer.hold.status == HoldStatus.IN_TRANSIT:
+            # At its pickup library the hold is ready; anywhere else the journey goes on.
             hold = Hold.objects.select_for_update(no_key=True, of=("self",)).select_related(
                 "reader", "pickup_library").get(pk=transfer.hold_id)
     if hold is None and item.status == ItemStatus.ON_HOLD_SHELF:
-        # Scanned again while on the hold shelf: it stays for its reader.
-        kept = Hold.objects.filter(item=item, status=HoldStatus.READY).select_related("reader").first()
+        kept = Hold.objects.select_for_update(no_key=True, of=("self",)).filter(
+            item=item, status=HoldStatus.READY).select_related("reader", "pickup_library").first()
         if kept is not None and kept.pickup_library_id == library.pk:
+            # Scanned again while on the hold shelf: it stays for its reader.
             return CheckinResult(item=item, action="hold", loan=loan, hold=kept, destination=library, fine=fine,
                                  message=_("Put on the hold shelf for %(name)s.") % {
                                      "name": kept.reader.name if kept.reader else ""})
+        hold = kept  # carried off the hold shelf: it goes back to where its reader collects it
+    refund = _found_again(item, actor) if loan is None and item.status == ItemStatus.LOST else Decimal(0)
     if item.status in (ItemStatus.WITHDRAWN, ItemStatus.IN_PROCESSING) and loan is None:
         return CheckinResult(item=item, action="shelve", loan=loan, destination=library, fine=fine,
                              message=_("This copy is not in circulation."))
@@ -707,9 +786,27 @@ def _checkin(actor, barcode, library, channel):
         if action == "shelve":
             _set_item_status(item, ItemStatus.AVAILABLE)
     if fine:
-        message = f"{message} " + _("Overdue fine: %(amount)s đ.") % {"amount": f"{int(fine):,}".replace(",", ".")}
+        message = f"{message} " + _("Overdue fine: %(amount)s.") % {"amount": _vnd(fine)}
+    if refund:
+        message = f"{message} " + _("The copy was lost and is found: the charge of %(amount)s is cancelled.") % {
+            "amount": _vnd(refund)}
     return CheckinResult(item=item, action=action, loan=loan, hold=hold, destination=destination, fine=fine,
                          message=message)
+
+
+def _found_again(item, actor):
+    """A lost copy is back: the charge for it is cancelled (a waiver in the ledger, so a
+    reader who paid is owed the money). Returns the amount, or 0."""
+    loan = Loan.objects.filter(item=item, lost=True).order_by("-returned_at", "-id").first()
+    if loan is None or LedgerEntry.objects.filter(loan=loan, kind=LedgerKind.WAIVER).exists():
+        return Decimal(0)
+    charged = LedgerEntry.objects.filter(loan=loan, kind=LedgerKind.LOST).aggregate(total=Sum("amount"))["total"]
+    reader_id = LedgerEntry.objects.filter(loan=loan, kind=LedgerKind.LOST).values_list("reader_id", flat=True).first()
+    if not charged or reader_id is None:
+        return Decimal(0)
+    LedgerEntry.objects.create(reader_id=reader_id, kind=LedgerKind.WAIVER, amount=-charged, loan=loan, actor=actor,
+                               note=_("Lost copy %(barcode)s found") % {"barcode": item.barcode})
+    return Decimal(charged)
 
 
 def checkin(actor, barcode, library, channel="desk"):
@@ -808,44 +905,62 @@ def place_hold(actor, card_number, record_id, pickup_library, library=None, chan
         raise CirculationError("unknown_record") from None
     if record.visibility != "public" and not (actor is None or permissions.is_staff_member(actor)):
         raise CirculationError("unknown_record")
-    rule = resolve_rule(pickup_library, reader.category_id)
-    if not rule.holds_allowed:
-        raise CirculationError("holds_not_allowed")
     if Hold.objects.filter(reader=reader, record=record, status__in=ACTIVE_HOLD_STATUSES).exists():
         raise CirculationError("hold_exists")
     if Loan.objects.filter(reader=reader, item__record=record, returned_at__isnull=True).exists():
         raise CirculationError("already_borrowed")
-    if not _holdable_items(record, library).exists():
+    kinds = set(_holdable_items(record, library).order_by().values_list("library_id", "item_type").distinct())
+    if not kinds:
         raise CirculationError("no_copies")
+    cache = {}
+    if not any(_may_fill(library_id, reader.category_id, item_type, cache) for library_id, item_type in kinds):
+        raise CirculationError("holds_not_allowed")
     return Hold.objects.create(reader=reader, record=record, library=library, pickup_library=pickup_library,
                                placed_at=now, channel=channel)
 
 
 def _release(item, at_library, now):
     """A copy freed from a hold passes to the next reader, goes home, or is shelved."""
-    action, hold, destination, _message = _route(item, at_library, now)
+    action, hold, _destination, _message = _route(item, at_library, now)
     if action == "shelve":
         _set_item_status(item, ItemStatus.AVAILABLE)
     return action, hold
 
 
+def _lock_hold(hold_id, **filters):
+    """The hold, locked after its copy: checkout and checkin lock the copy first, and
+    the same order everywhere keeps two transactions from waiting for each other."""
+    row = Hold.objects.filter(pk=hold_id, **filters).values_list("item_id").first()
+    if row is None:
+        return None
+    if row[0] is not None:
+        _raw_locked(Item, "id", row[0])
+    return Hold.objects.select_for_update(no_key=True, of=("self",)).select_related(
+        "reader", "pickup_library").filter(pk=hold_id, **filters).first()
+
+
+def _close_hold(hold, status, now):
+    """Close a hold; without reading history it loses its reader (Decree 13)."""
+    hold.status, hold.closed_at = status, now
+    if hold.reader is not None and not hold.reader.keep_history:
+        hold.reader = None
+    hold.save(update_fields=["status", "closed_at", "reader"])
+
+
 @transaction.atomic
 def cancel_hold(actor, hold_id):
     now = timezone.now()
-    try:
-        hold = Hold.objects.select_for_update(no_key=True, of=("self",)).select_related(
-            "reader", "pickup_library").get(pk=_pk(hold_id, "unknown_hold"))
-    except Hold.DoesNotExist:
-        raise CirculationError("unknown_hold") from None
-    if actor is not None and not _is_self(actor, hold.reader):
-        if not _can_circulate(actor, hold.pickup_library_id, hold.library_id):
-            if hold.reader is None or not _can_circulate(actor, hold.reader.home_library_id):
-                raise CirculationError("not_permitted")
+    hold = _lock_hold(_pk(hold_id, "unknown_hold"))
+    if hold is None:
+        raise CirculationError("unknown_hold")
+    staff_here = actor is None or _can_circulate(actor, hold.pickup_library_id, hold.library_id) or (
+        hold.reader is not None and _can_circulate(actor, hold.reader.home_library_id))
+    if not staff_here and not _is_self(actor, hold.reader):
+        raise CirculationError("not_permitted")
     if hold.status not in ACTIVE_HOLD_STATUSES:
         raise CirculationError("hold_not_cancellable")
     was_ready = hold.status == HoldStatus.READY
-    hold.status, hold.closed_at = HoldStatus.CANCELLED, now
-    hold.save(update_fields=["status", "closed_at"])
+    _close_hold(hold, HoldStatus.CANCELLED, now)
     if was_ready and hold.item_id:
         item = Item.objects.select_for_update(no_key=True, of=("self",)).select_related("library").get(
             pk=hold.item_id)
@@ -862,12 +977,10 @@ def expire_holds(now=None):
     done = 0
     for hold_id in ids:
         with transaction.atomic():
-            hold = Hold.objects.select_for_update(no_key=True, of=("self",)).select_related(
-                "pickup_library").filter(pk=hold_id, status=HoldStatus.READY).first()
+            hold = _lock_hold(hold_id, status=HoldStatus.READY)
             if hold is None:
                 continue
-            hold.status, hold.closed_at = HoldStatus.EXPIRED, now
-            hold.save(update_fields=["status", "closed_at"])
+            _close_hold(hold, HoldStatus.EXPIRED, now)
             done += 1
             if hold.item_id:
                 item = Item.objects.select_for_update(no_key=True, of=("self",)).select_related("library").get(
@@ -879,21 +992,41 @@ def expire_holds(now=None):
 
 def pull_list(library):
     """Copies on the shelves of ``library`` that waiting holds ask for, oldest hold first:
-    list of (hold, item). Staff pull them and check them in, which fills the hold."""
+    list of (hold, item). Staff pull them and check them in, which fills the hold.
+
+    A copy fills a hold only where its library's rule lets readers of that category
+    reserve it; a hold the pickup library can fill from its own shelves is pulled
+    there, not sent across the network."""
     library_id = getattr(library, "pk", library)
-    holds = Hold.objects.filter(status=HoldStatus.WAITING).filter(
+    holds = list(Hold.objects.filter(status=HoldStatus.WAITING).filter(
         Q(library__isnull=True) | Q(library_id=library_id)
-    ).select_related("record", "reader", "pickup_library").order_by("placed_at", "id")
+    ).select_related("record", "reader", "pickup_library").order_by("placed_at", "id"))
     record_ids = {h.record_id for h in holds}
     items = {}
     for item in Item.objects.filter(record_id__in=record_ids, library_id=library_id,
                                     status=ItemStatus.AVAILABLE).select_related("location").order_by("barcode"):
         items.setdefault(item.record_id, []).append(item)
-    result = []
+    remote = {h.pickup_library_id for h in holds if h.pickup_library_id != library_id and h.record_id in items}
+    at_pickup = {}
+    for record_id, pickup_id, item_type in Item.objects.filter(
+            record_id__in=record_ids, library_id__in=remote, status=ItemStatus.AVAILABLE).values_list(
+            "record_id", "library_id", "item_type"):
+        at_pickup.setdefault((record_id, pickup_id), []).append(item_type)
+    cache, result = {}, []
     for hold in holds:
-        copies = items.get(hold.record_id)
-        if copies:
-            result.append((hold, copies.pop(0)))
+        category = hold.reader.category_id if hold.reader else None
+        pickup = hold.pickup_library_id
+        if hold.library_id in (None, pickup):
+            there = at_pickup.get((hold.record_id, pickup), [])
+            usable_there = next((t for t in there if _may_fill(pickup, category, t, cache)), None)
+            if usable_there is not None:
+                there.remove(usable_there)  # that copy goes to this hold: the next one may need ours
+                continue
+        copies = items.get(hold.record_id) or []
+        usable = next((c for c in copies if _may_fill(library_id, category, c.item_type, cache)), None)
+        if usable is not None:
+            copies.remove(usable)
+            result.append((hold, usable))
     return result
 
 
@@ -928,7 +1061,9 @@ class ReaderSummary:
         return not self.blocks
 
 
-def reader_summary(card_number):
+def reader_summary(card_number, library=None):
+    """The reader's loans, holds, money and blocks; the blocks by the rules of ``library``
+    (the desk's), or of the reader's home library."""
     reader = _get_reader(card_number)
     now = timezone.now()
     loans = list(Loan.objects.filter(reader=reader, returned_at__isnull=True).select_related(
@@ -936,7 +1071,7 @@ def reader_summary(card_number):
     holds = list(Hold.objects.filter(reader=reader, status__in=ACTIVE_HOLD_STATUSES).select_related(
         "record", "pickup_library", "library", "item").order_by("placed_at", "id"))
     owed = fines_owed(reader)
-    rule = resolve_rule(reader.home_library_id, reader.category_id)
+    rule = resolve_rule(library or reader.home_library_id, reader.category_id)
     blocks = _reader_state_errors(reader)
     if len(loans) >= rule.max_loans:
         blocks.append(CirculationError("loan_limit"))
@@ -1227,24 +1362,42 @@ def set_keep_history(actor, card_number, keep):
     reader.save(update_fields=["keep_history", "updated_at"])
     if not keep:
         Loan.objects.filter(reader=reader, returned_at__isnull=False).update(reader=None)
+        Hold.objects.filter(reader=reader).exclude(status__in=ACTIVE_HOLD_STATUSES).update(reader=None)
     return reader
 
 
 @transaction.atomic
 def erase_reader(actor, card_number):
     """Decree 13: remove the reader's personal data. Loans stay as anonymous statistics
-    (category, home library, dates); holds are cancelled; the login is deleted.
-    Refused while the reader still has copies on loan."""
+    (category, home library, dates); holds are cancelled (a copy kept for the reader
+    passes to the next one); open remote-copy and postal requests are cancelled and lose
+    their address, note and delivered file; the login and its API tokens are deleted.
+    The money trail stays, on the anonymous row. Refused while the reader still has
+    copies on loan or owes money: those are settled first, at the desk."""
     reader = _get_reader(card_number, lock=True)
     if actor is not None and not _is_self(actor, reader) and not _can_circulate(actor, reader.home_library_id):
         raise CirculationError("not_permitted")
-    if Loan.objects.filter(reader=reader, returned_at__isnull=True).exists():
-        raise CirculationError("invalid_data", detail=_("Copies on loan must be returned first."))
+    on_loan = Loan.objects.filter(reader=reader, returned_at__isnull=True).count()
+    if on_loan:
+        raise CirculationError("reader_has_loans", detail=_("Copies on loan: %(n)d.") % {"n": on_loan})
+    owed = fines_owed(reader)
+    if owed > 0:
+        raise CirculationError("reader_owes_fines", detail=_("Owed: %(amount)s.") % {"amount": _vnd(owed)})
     now = timezone.now()
-    for hold in Hold.objects.filter(reader=reader, status__in=ACTIVE_HOLD_STATUSES):
-        cancel_hold(None, hold.pk)
+    for hold_id in Hold.objects.filter(reader=reader, status__in=ACTIVE_HOLD_STATUSES).values_list("pk", flat=True):
+        cancel_hold(None, hold_id)
     Loan.objects.filter(reader=reader).update(reader=None)
     Hold.objects.filter(reader=reader).update(reader=None)
+    Override.objects.filter(reader=reader).update(reader=None)
+    open_states = (RequestState.REQUESTED, RequestState.IN_PROGRESS)
+    files = [name for name in CopyRequest.objects.filter(reader=reader).exclude(file="").values_list("file", flat=True)]
+    for model in (CopyRequest, PostalRequest):
+        model.objects.filter(reader=reader, state__in=open_states).update(state=RequestState.CANCELLED)
+    CopyRequest.objects.filter(reader=reader).update(reader=None, note="", file="")
+    PostalRequest.objects.filter(reader=reader).update(reader=None, address="")
+    if files:
+        storage = CopyRequest._meta.get_field("file").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in files])
     user = reader.user
     reader.card_number = f"erased-{reader.pk}"
     reader.name = ""
@@ -1317,8 +1470,6 @@ def _reader_request_record(actor, card_number, record_id):
 @transaction.atomic
 def request_copy(actor, card_number, record_id, pages, note="", library=None):
     """A reader asks for a remote copy (sao chụp từ xa) of some pages, delivered as a file."""
-    from thuvien.circulation.models import CopyRequest
-
     reader, record = _reader_request_record(actor, card_number, record_id)
     pages = _text(pages, 1000)
     if not pages or len(pages) > 200:
@@ -1331,8 +1482,6 @@ def request_copy(actor, card_number, record_id, pages, note="", library=None):
 @transaction.atomic
 def request_postal(actor, card_number, record_id, address, library=None):
     """A reader asks for postal delivery (bưu chính) to ``address``; the fee is fixed now."""
-    from thuvien.circulation.models import PostalRequest
-
     reader, record = _reader_request_record(actor, card_number, record_id)
     address = _text(address, 1000)
     if not address or len(address) > 255:
@@ -1352,8 +1501,6 @@ REQUEST_TRANSITIONS = {
 def set_request_state(actor, kind, request_id, state, file=None):
     """Staff move a remote-copy (``kind="copy"``) or postal (``"postal"``) request on;
     the reader may only cancel their own. ``file`` (a Django File) delivers a copy."""
-    from thuvien.circulation.models import CopyRequest, PostalRequest
-
     model = {"copy": CopyRequest, "postal": PostalRequest}.get(kind)
     if model is None:
         raise CirculationError("invalid_data")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from thuvien.circulation.views import desk, queues, readers
+from thuvien.circulation.views import desk, queues, readers, setup
 
 app_name = "circulation"
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
     path("readers/<str:card>/unblock/", desk.unblock, name="unblock"),
     path("readers/<str:card>/waive/", desk.waive, name="waive"),
     path("readers/<str:card>/erase/", desk.erase, name="erase"),
+    path("readers/<str:card>/consent/", desk.consent, name="consent"),
     path("readers/<str:card>/edit/", readers.edit, name="edit"),
     path("readers/<str:card>/password/", readers.password, name="password"),
     path("readers/<str:card>/approve/", readers.approve, name="approve"),
@@ -34,4 +35,10 @@ urlpatterns = [
     path("requests/", queues.requests, name="requests"),
     path("requests/<str:kind>/<int:pk>/", queues.request_detail, name="request"),
     path("requests/<str:kind>/<int:pk>/file", queues.request_file, name="request_file"),
+    path("rules/", setup.rule_list, name="rules"),
+    path("rules/new/", setup.rule_edit, name="rule_new"),
+    path("rules/<int:pk>/", setup.rule_edit, name="rule_edit"),
+    path("rules/<int:pk>/delete/", setup.rule_delete, name="rule_delete"),
+    path("calendar/", setup.calendar, name="calendar"),
+    path("categories/", setup.categories, name="categories"),
 ]

@@ -27,3 +27,15 @@ def dmy(value):
     if hasattr(value, "hour"):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
     return value.strftime("%d/%m/%Y")
+
+
+@register.filter
+def get(mapping, key):
+    """``{{ form|get:name }}``: a value of a dict by a key held in a variable."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.simple_tag
+def rule_cell(cells, category_id, item_type):
+    """The rule in force for one cell of the matrix (``circulation.rules.matrix``)."""
+    return cells.get((category_id, item_type))

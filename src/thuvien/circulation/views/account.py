@@ -19,9 +19,22 @@ from thuvien.circulation import registration, services
 from thuvien.circulation import requests as circulation_requests
 from thuvien.circulation.errors import CirculationError
 from thuvien.circulation.models import (
-    CopyRequest, Hold, Loan, PostalRequest, Reader, ReaderCategory, ReaderStatus, RequestState,
+    CopyRequest,
+    Hold,
+    Loan,
+    PostalRequest,
+    Reader,
+    ReaderCategory,
+    ReaderStatus,
+    RequestState,
 )
-from thuvien.circulation.views.common import as_id, clean_code, clean_paragraphs, clean_text, safe_next
+from thuvien.circulation.views.common import (
+    as_id,
+    clean_code,
+    clean_paragraphs,
+    clean_text,
+    safe_next,
+)
 from thuvien.circulation.views.readers import _reader_values
 from thuvien.network.models import Library
 

@@ -82,7 +82,7 @@ def parse_amount(value):
         amount = Decimal(text)
     except InvalidOperation:
         return None
-    return amount if 0 < amount < Decimal("1000000000") else None
+    return amount if 0 < amount < Decimal(1000000000) else None
 
 
 def safe_next(request, default):

@@ -19,7 +19,14 @@ from thuvien.circulation import services
 from thuvien.circulation.errors import CirculationError
 from thuvien.circulation.models import Loan, Reader, ReaderStatus
 from thuvien.circulation.views.common import (
-    SESSION_LIBRARY, as_id, clean_code, clean_text, desk_libraries, desk_required, override_codes, parse_amount,
+    SESSION_LIBRARY,
+    as_id,
+    clean_code,
+    clean_text,
+    desk_libraries,
+    desk_required,
+    override_codes,
+    parse_amount,
     safe_next,
 )
 
@@ -73,7 +80,7 @@ def choose_library(request):
 
 def _summary_or_none(request, card):
     try:
-        return services.reader_summary(card)
+        return services.reader_summary(card, library=request.desk_library)
     except CirculationError as exc:
         messages.error(request, exc.message)
         return None
@@ -363,21 +370,38 @@ def waive(request, card):
     return redirect(target)
 
 
+def _confirmed(request, card, operation, done):
+    """Run a reader-panel action that needs its confirmation box ticked; True if done."""
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the box to confirm."))
+        return False
+    try:
+        operation(request.user, card)
+    except CirculationError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, done)
+    return True
+
+
 @desk_required
 @require_POST
 def erase(request, card):
     """Decree 13: the reader's personal data goes; past loans stay as anonymous statistics."""
     card = clean_code(card)
-    if request.POST.get("confirm") != "1":
-        messages.error(request, _("Tick the box to confirm."))
-        return redirect("circulation:reader", card=card)
-    try:
-        services.erase_reader(request.user, card)
-    except CirculationError as exc:
-        messages.error(request, exc.message)
-        return redirect("circulation:reader", card=card)
-    messages.success(request, _("The personal data of reader %(card)s was erased.") % {"card": card})
-    return redirect("circulation:desk")
+    done = _("The personal data of reader %(card)s was erased.") % {"card": card}
+    if _confirmed(request, card, services.erase_reader, done):
+        return redirect("circulation:desk")
+    return redirect("circulation:reader", card=card)
+
+
+@desk_required
+@require_POST
+def consent(request, card):
+    """Decree 13: the reader agrees, at the desk, to the processing of their personal data today."""
+    card = clean_code(card)
+    _confirmed(request, card, services.record_consent, _("The reader's consent is recorded with today's date."))
+    return redirect("circulation:reader", card=card)
 
 
 @desk_required

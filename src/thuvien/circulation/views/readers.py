@@ -10,7 +10,13 @@ from django.views.decorators.http import require_POST
 
 from thuvien.circulation import patron_import, registration
 from thuvien.circulation.models import Reader, ReaderCategory, ReaderStatus
-from thuvien.circulation.views.common import as_id, clean_code, clean_text, desk_libraries, desk_required
+from thuvien.circulation.views.common import (
+    as_id,
+    clean_code,
+    clean_text,
+    desk_libraries,
+    desk_required,
+)
 
 SESSION_IMPORT = "circulation_import_report"
 REPORT_ROWS = 500
