@@ -216,3 +216,29 @@ def test_progress_page_per_collection_and_per_library(project, record, staff, cl
         "5", "2", "40", "80", "4", "2")
     assert by_label["Thư viện Trường THPT chuyên Lương Văn Tụy"] == ("5", "2", "40", "80", "4", "2")
     assert by_label["Thư viện huyện Kim Sơn"] == ("10", "0", "0", "70", "7", "7")
+
+
+def test_digitisers_add_collections_for_their_library(client, staff, network):
+    client.force_login(staff["kimson_catalog"])
+    form = {"code": "KS-HANNOM", "name": "Hán Nôm Kim Sơn", "kind": "han_nom", "library": network["NB-KS"].pk,
+            "target_percent": 70, "description": ""}
+    assert client.post("/staff/digital/collections/", form).status_code == 302
+    collection = Collection.objects.get(code="KS-HANNOM")
+    assert (collection.library.code, collection.kind) == ("NB-KS", "han_nom")
+    page = client.get("/staff/digital/collections/").content.decode()
+    assert "Hán Nôm Kim Sơn" in page and "Thư viện huyện Kim Sơn" in page and "chỉ tiêu (%)" in page
+    bad = client.post("/staff/digital/collections/", {**form, "code": "ĐỊA CHÍ"}).content.decode()
+    assert "NB-DIACHI" in bad and not Collection.objects.filter(name="ĐỊA CHÍ").exists()
+    # another library's digitiser can neither choose Kim Sơn nor take over its code
+    client.force_login(staff["yenmo_catalog"])
+    taken = client.post("/staff/digital/collections/", {**form, "library": network["NB-YM"].pk, "name": "Của Yên Mô"})
+    assert taken.status_code == 200
+    assert client.post("/staff/digital/collections/", form).status_code == 200  # Kim Sơn is not a choice
+    collection.refresh_from_db()
+    assert (collection.name, collection.library.code) == ("Hán Nôm Kim Sơn", "NB-KS")
+
+
+def test_a_project_digitises_a_collection_of_its_own_library(staff, network):
+    yenmo = Collection.objects.create(code="YM-DIACHI", name="Địa chí Yên Mô", library=network["NB-YM"])
+    with pytest.raises(ValidationError):
+        workflow.create_project(staff["admin"], "Sai thư viện", network["NB-KS"], yenmo, 10)

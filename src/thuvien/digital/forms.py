@@ -41,6 +41,21 @@ class ProjectForm(forms.ModelForm):
             self.fields["collection"].queryset = Collection.objects.filter(library__in=libraries)
 
 
+class CollectionForm(forms.ModelForm):
+    class Meta:
+        model = Collection
+        fields = ["code", "name", "kind", "library", "target_percent", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, libraries=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if libraries is not None:
+            self.fields["library"].queryset = libraries
+
+    def validate_unique(self):
+        pass  # an existing code is changed, not refused (workflow.save_collection)
+
+
 class SelectRecordsForm(forms.Form):
     record_ids = forms.CharField(label=_("Record numbers (one per line or separated by spaces)"),
                                  widget=forms.Textarea(attrs={"rows": 3}))

@@ -320,3 +320,24 @@ def onsite_networks(request):
     ip = access.client_ip(request)
     rows = [(lib, errors.get(lib.pk, []), access.ip_in_ranges(ip, lib.onsite_ip_ranges)) for lib in libraries]
     return render(request, "digital/staff/onsite.html", {"rows": rows, "ip": ip})
+
+
+@digitiser_required
+def collections(request):
+    """The network's digital collections; digitisers add or change their libraries' ones."""
+    from thuvien.digital.forms import CollectionForm
+    from thuvien.digital.models import Collection
+
+    libraries = _libraries(request.user).exclude(library_type="network")
+    form = CollectionForm(request.POST or None, libraries=libraries)
+    if request.method == "POST" and form.is_valid():
+        try:
+            collection = workflow.save_collection(request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, getattr(error, "messages", None) or _("You may not digitise for this library."))
+        else:
+            messages.success(request, _("Collection %(code)s saved.") % {"code": collection.code})
+            return redirect("digital:staff_collections")
+    return render(request, "digital/staff/collections.html", {
+        "collections": Collection.objects.select_related("library").order_by("library__name_sort", "code"),
+        "form": form})

@@ -2,6 +2,7 @@
 → published, and can be sent back with a reason. Every move is kept in the history."""
 
 import math
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuvien.accounts import permissions
-from thuvien.core.vietnamese import sort_key
+from thuvien.core.vietnamese import nfc, sort_key
 from thuvien.digital.models import (
     STAGE_ORDER,
     Collection,
@@ -33,11 +34,41 @@ def _require(actor, library_id):
         raise PermissionDenied(_("You may not digitise for this library."))
 
 
+COLLECTION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")  # also an OAI-PMH setSpec part
+
+
+@transaction.atomic
+def save_collection(actor, code, name, library, kind="other", target_percent=70, description=""):
+    """Create a collection, or change it (found by its code) if ``actor`` digitises for its owner."""
+    code = (code or "").strip()
+    if not COLLECTION_CODE.match(code):
+        raise ValidationError(_("The code is 1 to 32 letters (without diacritics), digits, dots, dashes or "
+                                "underscores, such as NB-DIACHI."))
+    if not 1 <= int(target_percent) <= 100:
+        raise ValidationError(_("The target is a percentage from 1 to 100."))
+    if not nfc(name or "").strip():
+        raise ValidationError(_("Give the collection a name."))
+    existing = Collection.objects.select_for_update().filter(code=code).first()
+    for owner in {library.pk, existing.library_id if existing else library.pk}:
+        if actor is not None:
+            _require(actor, owner)
+    values = {"name": nfc(name).strip(), "library": library, "kind": kind, "target_percent": int(target_percent),
+              "description": nfc(description or "").strip()}
+    if existing is None:
+        return Collection.objects.create(code=code, **values)
+    for field_name, value in values.items():
+        setattr(existing, field_name, value)
+    existing.save()
+    return existing
+
+
 @transaction.atomic
 def create_project(actor, name, library, collection, target_count):
     _require(actor, library.pk)
     if target_count < 1:
         raise ValidationError(_("The number of documents must be at least 1."))
+    if collection.library_id != library.pk:
+        raise ValidationError(_("The collection belongs to another library."))
     return DigitisationProject.objects.create(name=name, library=library, collection=collection,
                                               target_count=target_count)
 

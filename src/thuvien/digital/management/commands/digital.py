@@ -110,11 +110,16 @@ class Command(BaseCommand):
         library = Library.objects.filter(code=options["library"]).first()
         if library is None:
             raise CommandError(_("No library %(code)s.") % {"code": options["library"]})
-        if not 0 < options["target"] <= 100:
-            raise CommandError(_("The target is a percentage from 1 to 100."))
-        collection, created = Collection.objects.update_or_create(
-            code=options["code"], defaults={"name": nfc(options["name"]), "library": library,
-                                            "kind": options["kind"], "target_percent": options["target"]})
+        from django.core.exceptions import ValidationError
+
+        from thuvien.digital.workflow import save_collection
+
+        created = not Collection.objects.filter(code=options["code"]).exists()
+        try:
+            collection = save_collection(None, options["code"], options["name"], library, kind=options["kind"],
+                                         target_percent=options["target"])
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(_("collection %(code)s %(state)s") % {
             "code": collection.code, "state": _("created") if created else _("updated")})
 
