@@ -298,3 +298,17 @@ def test_cli_ocr_retries_failed_pages(samples, record, network, capsys):
     assert obj.files.get().ocr_status == OcrStatus.FAILED
     call_command("digital", "ocr", str(obj.pk), "--retry-failed")
     assert obj.files.get().ocr_status == OcrStatus.DONE and "Tràng An" in obj.files.get().text
+
+
+def test_scanned_pdf_pages_are_ocred_one_by_one(record, network, tmp_path):
+    """A PDF of page images has no text layer: each page waits for OCR, which reads that page."""
+    from thuvien.digital.ocr import ocr_object
+    from thuvien.digital.samples import TEXTS, scanned_pdf
+
+    pdf = scanned_pdf([TEXTS[2], TEXTS[3]], tmp_path / "scan.pdf", size=(1000, 1400))
+    obj = ingest([pdf], record, library=network["NB-TVT"]).object
+    pages = list(obj.files.order_by("order"))
+    assert [(p.pdf_page, p.ocr_status) for p in pages] == [(1, OcrStatus.PENDING), (2, OcrStatus.PENDING)]
+    assert ocr_object(obj.pk) == 2
+    first, second = obj.files.order_by("order")
+    assert first.text_source == TextSource.OCR and "Tràng An" in first.text and "Văn Lâm" in second.text
