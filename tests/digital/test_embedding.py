@@ -81,11 +81,20 @@ def test_text_hits_give_pages_and_marked_snippets(digitise, record):
 
 
 def test_snippets_escape_the_text():
-    from thuvien.digital.textmatch import needles, snippet
+    from thuvien.digital.textmatch import snippet, terms
 
     text = "Sách <b>cổ</b> & tài liệu Hán Nôm quý hiếm"
-    assert snippet(text, needles('"han nom"')) == "Sách &lt;b&gt;cổ&lt;/b&gt; &amp; tài liệu <mark>Hán Nôm</mark> quý hiếm"
-    assert "<mark>Hán</mark> <mark>Nôm</mark>" in snippet(text, needles("han nom"))  # two words, not a phrase
+    assert snippet(text, terms('"han nom"')) == "Sách &lt;b&gt;cổ&lt;/b&gt; &amp; tài liệu <mark>Hán Nôm</mark> quý hiếm"
+    assert "<mark>Hán</mark> <mark>Nôm</mark>" in snippet(text, terms("han nom"))  # two words, not a phrase
     long = " ".join(["chữ"] * 200) + " Hoa Lư " + " ".join(["chữ"] * 200)
-    html = snippet(long, needles('"hoa lu"'))
+    html = snippet(long, terms('"hoa lu"'))
     assert html.startswith("…") and html.endswith("…") and "<mark>Hoa Lư</mark>" in html and len(html) < 260
+
+
+def test_a_word_typed_with_diacritics_marks_its_own_form_first():
+    from thuvien.digital.textmatch import snippet, terms
+
+    text = "hang động và dòng sông"
+    assert snippet(text, terms("dòng sông")) == "hang động và <mark>dòng</mark> <mark>sông</mark>"
+    assert snippet(text, terms("dong song")) == "hang <mark>động</mark> và <mark>dòng</mark> <mark>sông</mark>"
+    assert snippet("hang động", terms("dòng")) == "hang <mark>động</mark>"  # no exact form: the folded one

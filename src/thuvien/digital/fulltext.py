@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from thuvien.digital import access
 from thuvien.digital.models import ACCESS_RANK, DigitalFile, DigitalObject, OcrStatus
-from thuvien.digital.textmatch import needles, snippet
+from thuvien.digital.textmatch import snippet, terms
 
 SNIPPET_PAGES = 3  # snippets shown per object in a result list
 
@@ -52,7 +52,7 @@ def text_hits(records, query, who, snippets=SNIPPET_PAGES, objects=None):
     """``{record_id: [TextHit]}``: the pages of ``records``' digital objects (or of
     ``objects``) holding every word and phrase of ``query``, among those ``who`` (a
     request or Visitor) may read; the first ``snippets`` pages of each with a snippet."""
-    wanted = needles(query)
+    wanted = terms(query)
     if not wanted:
         return {}
     files = DigitalFile.objects.exclude(text_folded="")
@@ -61,7 +61,7 @@ def text_hits(records, query, who, snippets=SNIPPET_PAGES, objects=None):
     else:
         files = files.filter(object__record__in=records)
     pages = defaultdict(list)
-    for pk, object_id, order, override in _matching_rows(files, wanted):
+    for pk, object_id, order, override in _matching_rows(files, [t.needle for t in wanted]):
         pages[object_id].append((pk, order, override))
     if not pages:
         return {}
@@ -91,7 +91,7 @@ def text_hits(records, query, who, snippets=SNIPPET_PAGES, objects=None):
 def attach_text_hits(hits, query, request):
     """For a result list (dicts with a "record"): ``hit["text_hits"]`` where the query is
     found inside the record's digital objects that the visitor may read."""
-    if not hits or not needles(query):
+    if not hits or not terms(query):
         return hits
     found = text_hits([h["record"] for h in hits], query, request)
     for hit in hits:
@@ -102,7 +102,7 @@ def attach_text_hits(hits, query, request):
 def pages_matching(obj, query, visitor=None):
     """Page numbers of ``obj`` whose text holds ``query``; with a ``visitor`` (request
     or Visitor) only pages that visitor may read."""
-    wanted = needles(query)
+    wanted = [term.needle for term in terms(query)]
     if not wanted:
         return []
     if visitor is None:
