@@ -154,6 +154,9 @@ DIGITAL_MAX_PIXELS = int(os.environ.get("THUVIEN_DIGITAL_MAX_PIXELS", 150_000_00
 DIGITAL_MAX_PDF_PAGES = int(os.environ.get("THUVIEN_DIGITAL_MAX_PDF_PAGES", 2000))
 DIGITAL_PDF_DPI = int(os.environ.get("THUVIEN_DIGITAL_PDF_DPI", 150))
 DIGITAL_TILE_SIZE = 512
+# IIIF requests that no static file answers are rendered: at most this many at once per process.
+DIGITAL_IIIF_RENDERS = int(os.environ.get("THUVIEN_DIGITAL_IIIF_RENDERS", 2))
+DIGITAL_IIIF_RENDER_WAIT = 15  # seconds a request waits for a slot before a 503
 # The public deposit form: files and total size one offer may bring.
 DIGITAL_DEPOSIT_MAX_FILES = int(os.environ.get("THUVIEN_DIGITAL_DEPOSIT_MAX_FILES", 50))
 DIGITAL_DEPOSIT_MAX_BYTES = int(os.environ.get("THUVIEN_DIGITAL_DEPOSIT_MAX_BYTES", 300 * 1024 * 1024))
@@ -167,6 +170,8 @@ DIGITAL_SENDFILE_HEADER = os.environ.get("THUVIEN_DIGITAL_SENDFILE_HEADER", "")
 DIGITAL_SENDFILE_PREFIX = os.environ.get("THUVIEN_DIGITAL_SENDFILE_PREFIX", "/protected-media/")
 # A book's scans are uploaded in one go from the staff screens.
 DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("THUVIEN_MAX_UPLOAD_FILES", 2000))
+# The MARC editor posts four inputs a field; a long record has hundreds of fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Text set on pages that readers download (empty: they get the original file).
 DIGITAL_WATERMARK = os.environ.get("THUVIEN_DIGITAL_WATERMARK", "")
 # Reverse proxies (CIDR, comma-separated) whose X-Forwarded-For gives the reader's address,

@@ -11,6 +11,8 @@ from thuvien.catalog.models import BibRecord, Item
 from thuvien.cataloguing import sru
 from thuvien.cataloguing.models import SruServer
 
+from .conftest import isbn
+
 pytestmark = pytest.mark.django_db
 
 
@@ -109,3 +111,45 @@ def test_only_administrators_configure_servers(login, network):
     assert login("kimson_catalog").post("/staff/catalog/sru-servers/", {"name": "a", "url": "http://x/"}).status_code == 403
     login("admin").post("/staff/catalog/sru-servers/", {"name": "LC", "url": "http://lx2.loc.gov:210/LCDB"})
     assert SruServer.objects.get().name == "LC"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copy_cataloguing_from_our_own_sru_server(login, network, make_record, live_server):
+    """Another thuvien network (here: our own /sru, live) is one more SRU server to copy from."""
+    shared = make_record("Địa chí Ninh Bình", authors=["Trần, Văn Tuấn"], isbns=[isbn(50)], year=2010,
+                         copies=[network["NB-TVT"]])
+    hidden = make_record("Địa chí mật", authors=["Trần, Văn Tuấn"])
+    BibRecord.objects.filter(pk=hidden.pk).update(visibility="staff")
+    from thuvien.catalog import services
+
+    services.update_record(BibRecord.objects.get(pk=hidden.pk), hidden.marc)  # re-indexed as restricted
+    SruServer.objects.create(name="Mạng thư viện tỉnh bạn", url=live_server.url + "/sru")
+    client = login("kimson_catalog")
+    for query in ("dia chi ninh binh", isbn(50), "978-604-" + isbn(50)[6:]):
+        page = client.get("/staff/catalog/copy/", {"q": query}).content.decode()
+        external = page.split("Mạng thư viện tỉnh bạn")[1]
+        assert "Địa chí Ninh Bình" in external and "Địa chí mật" not in external  # restricted stays home
+        # Already in our union catalogue: the page offers to add copies, not to type it again.
+        assert f"/staff/catalog/records/{shared.pk}/items/add/" in external
+    found = sru.search(live_server.url + "/sru", isbn(50))
+    assert found.total == 1 and marc_title(found.records[0]) == "Địa chí Ninh Bình"
+
+
+def marc_title(data):
+    from thuvien.catalog import marc
+
+    return marc.title_of(data)
+
+
+def test_broken_server_settings_never_break_the_page(login, network):
+    admin = login("admin")
+    for url in ("http://", "http://exa mple/sru", "ftp://example.org/", "javascript:alert(1)", "x" * 600):
+        page = admin.post("/staff/catalog/sru-servers/", {"name": "Sai", "url": url}).content.decode()
+        assert "Hãy nhập tên và địa chỉ" in page
+    assert not SruServer.objects.exists()
+    assert admin.post("/staff/catalog/sru-servers/", {"delete": "abc"}).status_code == 302
+    # A bad address saved before (or by hand) gives a message on the page, not an error.
+    SruServer.objects.create(name="Hỏng", url="http://exa mple/sru")
+    SruServer.objects.create(name="Không ai nghe", url="http://127.0.0.1:9/sru")
+    page = login("kimson_catalog").get("/staff/catalog/copy/", {"q": "sách"})
+    assert page.status_code == 200 and page.content.decode().count("Máy chủ không trả lời") == 2

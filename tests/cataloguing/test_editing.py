@@ -1,4 +1,5 @@
 """The simple form and the MARC editor edit the same record; who may edit."""
+import re
 
 import pytest
 
@@ -135,7 +136,161 @@ def test_who_may_edit_and_withdraw(login, network, make_record, client):
     from thuvien.catalog import services
 
     services.update_item(None, record.items.get(), status="withdrawn")
-    response = admin.post(f"/staff/catalog/records/{record.pk}/withdraw/")
+    # Yên Mô's withdrawn copy is still Yên Mô's history: not Kim Sơn's to withdraw.
+    response = admin.post(f"/staff/catalog/records/{record.pk}/withdraw/", follow=True)
+    assert "của thư viện khác" in response.content.decode()
+    record.refresh_from_db()
+    assert not record.is_deleted
+    response = login("admin").post(f"/staff/catalog/records/{record.pk}/withdraw/")
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.is_deleted
+
+
+def editor_post(record, rows, leader=None, version=None):
+    post = {"leader": leader or record.marc["leader"], "tag": [], "ind1": [], "ind2": [], "value": []}
+    if version:
+        post["version"] = version
+    for r in rows:
+        for key in ("tag", "ind1", "ind2", "value"):
+            post[key].append(getattr(r, key))
+    return post
+
+
+@pytest.mark.parametrize("case, message", [
+    ("empty 245", "trường con $a bị trống"),
+    ("245 of punctuation", "phải có nhan đề ở $a"),
+    ("two 245", "Trường 245 chỉ được có một lần"),
+    ("two main entries", "tối đa một tiêu đề chính"),
+    ("empty subfield", "trường con $b bị trống"),
+    ("map with short 008", "phải có đúng 40 ký tự"),
+    ("bad date 2", "008/11–14"),
+    ("empty control field", "trường kiểm soát phải có dữ liệu"),
+    ("tag 000", "từ 001 đến 999"),
+    ("upper-case indicator", "chữ cái thường"),
+    ("field too long", "quá dài cho một biểu ghi MARC"),
+    ("no 245", "cần có trường nhan đề (245)"),
+])
+def test_marc_editor_refuses_invalid_marc(login, network, make_record, case, message):
+    from thuvien.cataloguing.marceditor import Row, to_rows
+
+    record = make_record("Sách", authors=["A, B"])
+    before = record.marc
+    rows, leader = to_rows(record.marc), None
+    title = Row("245", "1", "0", "$a Sách")
+    changes = {
+        "empty 245": lambda rows: [r if r.tag != "245" else Row("245", "1", "0", "$a") for r in rows],
+        "245 of punctuation": lambda rows: [r if r.tag != "245" else Row("245", "1", "0", "$a  / $c Ai.") for r in rows],
+        "two 245": lambda rows: rows + [title],
+        "two main entries": lambda rows: rows + [Row("110", "2", " ", "$a Hội Nhà văn")],
+        "empty subfield": lambda rows: rows + [Row("500", " ", " ", "$a Ghi chú $b")],
+        "map with short 008": lambda rows: [r if r.tag != "008" else Row("008", "", "", r.value[:38]) for r in rows],
+        "bad date 2": lambda rows: [r if r.tag != "008" else Row("008", "", "", r.value[:11] + "20x5" + r.value[15:])
+                                    for r in rows],
+        "empty control field": lambda rows: [Row("001", "", "", "  ")] + rows,
+        "tag 000": lambda rows: rows + [Row("000", "", "", "x")],
+        "upper-case indicator": lambda rows: rows + [Row("500", "A", " ", "$a Ghi chú")],
+        "field too long": lambda rows: rows + [Row("500", " ", " ", "$a " + "ư" * 5000)],
+        "no 245": lambda rows: [r for r in rows if r.tag != "245"],
+    }
+    rows = changes[case](rows)
+    if case == "map with short 008":
+        leader = record.marc["leader"][:6] + "e" + record.marc["leader"][7:]  # a map: 008 is 40 characters too
+    response = login("kimson_catalog").post(f"/staff/catalog/records/{record.pk}/marc/",
+                                            editor_post(record, rows, leader))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    record.refresh_from_db()
+    assert record.marc == before
+
+
+def test_marc_editor_takes_hash_for_blank_and_long_records(login, network, make_record):
+    from thuvien.cataloguing.marceditor import Row, to_rows
+
+    record = make_record("Sách nhiều ghi chú", authors=["A, B"])
+    rows = to_rows(record.marc) + [Row("500", "#", "_", f"$a Ghi chú {n}") for n in range(400)]
+    response = login("kimson_catalog").post(f"/staff/catalog/records/{record.pk}/marc/", editor_post(record, rows))
+    assert response.status_code == 302  # 1,600 inputs in one form
+    record.refresh_from_db()
+    notes = [v for t, v in marc.fields(record.marc, "500")]
+    assert len(notes) == 400 and {(v["ind1"], v["ind2"]) for v in notes} == {(" ", " ")}
+
+
+def test_simple_form_refuses_a_second_record_with_the_same_isbn(login, network, make_record):
+    existing = make_record("Dế Mèn phiêu lưu ký", isbns=[isbn(40)], copies=[network["NB-YM"]])
+    client = login("kimson_catalog")
+    form = {"title": "Dế mèn phiêu lưu kí", "isbns": isbn(40)[3:12] + "X", "language": "vie"}  # not valid...
+    assert "không hợp lệ" in client.post("/staff/catalog/records/new/", form).content.decode()
+    from thuvien.catalog.identifiers import isbn10_check_digit
+
+    ten = isbn(40)[3:12] + isbn10_check_digit(isbn(40)[3:12])  # ...the same ISBN written as ISBN-10
+    response = client.post("/staff/catalog/records/new/", {**form, "isbns": ten})
+    page = response.content.decode()
+    assert "ISBN này đã có trong mục lục liên hợp" in page
+    assert f"/staff/catalog/records/{existing.pk}/items/add/" in page  # add copies instead
+    assert BibRecord.objects.count() == 1
+    response = client.post("/staff/catalog/records/new/", {**form, "isbns": ten, "duplicate_ok": "1"})
+    assert response.status_code == 302, re.findall(r"<li>([^<]*)</li>", response.content.decode())
+    assert BibRecord.objects.count() == 2
+    # Giving another record that ISBN is caught the same way.
+    other = make_record("Sách khác")
+    page = client.post(f"/staff/catalog/records/{other.pk}/edit/",
+                       {"title": "Sách khác", "isbns": isbn(40), "language": "vie"}).content.decode()
+    assert "ISBN này đã có trong mục lục liên hợp" in page
+    other.refresh_from_db()
+    assert other.isbns == []
+    # Editing a record may keep its own ISBN, of course.
+    response = client.post(f"/staff/catalog/records/{existing.pk}/edit/",
+                           {"title": "Dế Mèn phiêu lưu ký (in lần 2)", "isbns": isbn(40), "language": "vie"})
+    assert response.status_code == 302
+
+
+def test_simple_form_checks_the_ddc_number(login, network, make_record):
+    record = make_record("Sách", ddc="895.922")
+    client = login("kimson_catalog")
+    for ddc in ("V23", "895.922 T450H", "89", "abc"):
+        page = client.post(f"/staff/catalog/records/{record.pk}/edit/",
+                           {"title": "Sách", "ddc": ddc, "language": "vie"}).content.decode()
+        assert "không phải là chỉ số phân loại DDC" in page
+    for ddc in ("895.9223", "895.922/334", "959.7"):
+        assert client.post(f"/staff/catalog/records/{record.pk}/edit/",
+                           {"title": "Sách", "ddc": ddc, "language": "vie"}).status_code == 302
+    record.refresh_from_db()
+    assert record.ddc == "959.7"
+
+
+def test_two_editors_open_at_once_do_not_overwrite_each_other(login, network, make_record):
+    from thuvien.cataloguing.marceditor import to_rows
+
+    record = make_record("Truyện Kiều", authors=["Nguyễn, Du"])
+    simple, expert = login("kimson_catalog"), login("yenmo_catalog")
+    # Both open the record; the expert saves first.
+    simple_page = simple.get(f"/staff/catalog/records/{record.pk}/edit/").content.decode()
+    version = simple_page.split('name="version" value="')[1].split('"')[0]
+    assert expert.get(f"/staff/catalog/records/{record.pk}/marc/").status_code == 200
+    rows = to_rows(record.marc)
+    rows = [r if r.tag != "245" else type(r)("245", "1", "0", "$a Truyện Kiều : $b bản Yên Mô") for r in rows]
+    assert expert.post(f"/staff/catalog/records/{record.pk}/marc/",
+                       editor_post(record, rows, version=version)).status_code == 302
+    # The simple form, opened before that save, is refused, and says why.
+    response = simple.post(f"/staff/catalog/records/{record.pk}/edit/", {
+        "title": "Truyện Kiều : bản Kim Sơn", "authors": "Nguyễn, Du", "language": "vie", "version": version})
+    assert "Người khác đã lưu biểu ghi này" in response.content.decode()
+    record.refresh_from_db()
+    assert record.title == "Truyện Kiều : bản Yên Mô"
+
+
+def test_records_from_the_simple_form_open_and_save_unchanged_in_the_marc_editor(login, network):
+    from thuvien.cataloguing.marceditor import to_rows
+
+    client = login("kimson_catalog")
+    client.post("/staff/catalog/records/new/", {
+        "title": "Non nước Ninh Bình", "authors": "Lê, Văn A\nTrần, Thị B", "publisher": "Văn hóa",
+        "place": "Ninh Bình", "year": "2019", "isbns": isbn(41), "ddc": "915.9739",
+        "subjects": "Du lịch -- Ninh Bình", "language": "vie", "physical": "200 tr. : ảnh ; 24 cm"})
+    record = BibRecord.objects.get()
+    before = record.marc
+    response = client.post(f"/staff/catalog/records/{record.pk}/marc/", editor_post(record, to_rows(record.marc)))
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.marc == before

@@ -72,6 +72,103 @@ def test_labels_pdf_holds_the_barcodes_of_own_library(login, network, make_recor
     assert client.get("/staff/catalog/labels.pdf", {"record": other.pk}).status_code == 302
 
 
+def scanned(pdf, dpi=203):
+    """What a scanner reads from each printed page: (text, format, x, y) per barcode, at label-printer dpi."""
+    import pypdfium2
+    import zxingcpp
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        pages = []
+        for page in document:
+            image = page.render(scale=dpi / 72).to_pil()
+            pages.append([(r.text, r.format.name, r.position.top_left.x, r.position.top_left.y)
+                          for r in zxingcpp.read_barcodes(image)])
+        return pages
+    finally:
+        document.close()
+
+
+def test_barcode_labels_scan_back_as_code128_of_the_right_copies(login, network, make_record):
+    from thuvien.catalog import services
+
+    record = make_record("Địa chí Ninh Bình", ddc="915.9739")
+    codes = ["KS-2025-000001", "KS.0042", "NB/KS/7", "0123456789", "ks-lower-case"]
+    codes += [f"KS{n:06d}" for n in range(25)]  # 30 labels: two A4 sheets of 24
+    for code in codes:
+        services.add_item(None, record, network["NB-KS"], barcode=code, call_number="915.9739 Đ301C")
+    services.add_item(None, record, network["NB-YM"], barcode="YM-NOT-MINE")
+    response = login("kimson_catalog").get("/staff/catalog/labels.pdf", {"kind": "barcode", "record": record.pk})
+    pages = scanned(response.content)
+    assert [len(p) for p in pages] == [24, 6]
+    assert sorted(text for p in pages for text, *_ in p) == sorted(codes)
+    assert {fmt for p in pages for _, fmt, *_ in p} == {"Code128"}
+    # Starting on the 5th label of a used sheet: the first row stays empty, one more page is not needed.
+    response = login("kimson_catalog").get("/staff/catalog/labels.pdf",
+                                           {"kind": "barcode", "items": ",".join(
+                                               str(pk) for pk in record.items.filter(
+                                                   barcode__in=codes[:3]).values_list("pk", flat=True)),
+                                            "start": "5"})
+    (page,) = scanned(response.content)
+    assert sorted(t for t, *_ in page) == sorted(codes[:3])
+    row = 37 / 25.4 * 203  # one row of labels (37 mm) at 203 dpi; the rows fill the A4 height
+    assert sorted(int(y // row) for *_, y in page) == [1, 1, 2]  # slots 5, 6 (second row) and 7 (third)
+
+
+@pytest.mark.parametrize("query", [
+    {"record": "abc"}, {"record": "99999999999999999999"}, {"items": "1,,abc,99999999999999999999999"},
+    {"library": "1", "since": "2025-13-45T99:00"}, {"library": "abc", "since": "garbage"}, {"kind": "x"},
+    {"record": "1", "start": "-4"},
+])
+def test_label_requests_with_nonsense_give_a_message(login, network, query):
+    response = login("kimson_catalog").get("/staff/catalog/labels.pdf", query, HTTP_REFERER="http://evil.example/")
+    assert response.status_code == 302 and response["Location"] == "/staff/catalog/"
+
+
+@pytest.mark.parametrize("post, message", [
+    ({"barcode": "ĐKCB-01"}, "không dấu"),
+    ({"barcode": "KS 01"}, "không có khoảng trắng"),
+    ({"barcode": "K" * 65}, "dài quá 64 ký tự"),
+    ({"barcode": ""}, "Cần có mã vạch"),
+    ({"barcode": "KS-P1", "price": "1e50"}, "số đồng nguyên"),
+    ({"barcode": "KS-P2", "price": "NaN"}, "số đồng nguyên"),
+    ({"barcode": "KS-P3", "price": "-5"}, "số đồng nguyên"),
+    ({"barcode": "KS-P4", "price": "9" * 13}, "Giá quá lớn"),
+    ({"barcode": "KS-L1", "library": "abc"}, "Hãy chọn một thư viện của bạn"),
+    ({"barcode": "KS-L2", "library": "99999999999999999999"}, "Hãy chọn một thư viện của bạn"),
+    ({"barcode": "KS-L3", "location": "abc"}, "thuộc thư viện khác"),
+])
+def test_bad_copy_values_are_refused_in_vietnamese(login, network, make_record, post, message):
+    record = make_record("Sách", copies=[network["NB-KS"]])
+    before = sorted(Item.objects.values_list("barcode", "price"))
+    response = login("kimson_catalog").post(f"/staff/catalog/records/{record.pk}/items/add/",
+                                            {"library": network["NB-KS"].pk, **post})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert sorted(Item.objects.values_list("barcode", "price")) == before
+
+
+def test_prices_as_librarians_write_them(login, network, make_record):
+    record = make_record("Sách")
+    client = login("kimson_catalog")
+    for barcode, price in (("KS-A", "85.000"), ("KS-B", "85,000 đ"), ("KS-C", "120000")):
+        assert client.post(f"/staff/catalog/records/{record.pk}/items/add/",
+                           {"library": network["NB-KS"].pk, "barcode": barcode, "price": price}).status_code == 302
+    assert sorted(Item.objects.values_list("barcode", "price")) == [("KS-A", 85000), ("KS-B", 85000), ("KS-C", 120000)]
+
+
+def test_an_old_barcode_may_stay_when_the_copy_is_edited(login, network, make_record):
+    from thuvien.catalog import services
+
+    record = make_record("Sách")
+    item = services.add_item(None, record, network["NB-KS"], barcode="KS 0001 CU")  # from an earlier system
+    response = login("kimson_catalog").post(f"/staff/catalog/items/{item.pk}/edit/", {
+        "library": network["NB-KS"].pk, "barcode": "KS 0001 CU", "status": "damaged"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == "damaged"
+
+
 def test_spine_lines():
     from thuvien.cataloguing.labels import spine_lines
 

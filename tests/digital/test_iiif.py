@@ -1,3 +1,4 @@
+import io
 import json
 
 import jsonschema
@@ -76,20 +77,115 @@ def test_every_tile_in_info_json_is_served(client, digitise):
     assert client.get(f"/iiif/3/{page.pk}/full/max/0/default.jpg").status_code == 200
 
 
-@pytest.mark.parametrize("bad", ["../../../etc/passwd", "0,0,512,512/512,512/90/default.jpg",
-                                 "full/max/0/default.png", "0,0,512,512/..%2F..%2F/0/default.jpg",
-                                 "0,0,1,1/1,1/0/default.jpg", "a,b,c,d/max/0/default.jpg",
-                                 "full/abc/0/default.jpg", "0,0,512,512/x,y/0/default.jpg",
-                                 "pct:0,0,50,50/max/0/default.jpg", "full/max/0/gray.jpg?x=1"])
-def test_unknown_or_hostile_image_requests_are_404(client, digitise, bad):
-    page = digitise("open").files.first()
-    assert client.get(f"/iiif/3/{page.pk}/{bad}").status_code == 404
+def _image(response):
+    from PIL import Image
+
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    return Image.open(io.BytesIO(data))
+
+
+@pytest.fixture
+def open_page(digitise):
+    return digitise("open").files.order_by("order").first()
+
+
+def test_info_json_declares_what_is_rendered_beyond_the_static_files(client, open_page):
+    info = client.get(f"/iiif/3/{open_page.pk}/info.json").json()
+    largest = max(s["width"] * s["height"] for s in info["sizes"])
+    assert info["maxArea"] == largest and info["profile"] == "level0"
+    assert {"regionByPct", "sizeByW", "rotationBy90s", "mirroring"} <= set(info["extraFeatures"])
+    assert info["extraFormats"] == ["png"] and "gray" in info["extraQualities"]
+
+
+# request -> (width, height, mode) of the answer, for a page of 874×1240 px
+RENDERED = {
+    "full/200,/0/default.jpg": (200, 284, "RGB"),
+    "full/,300/0/default.jpg": (211, 300, "RGB"),
+    "full/pct:10/0/default.jpg": (87, 124, "RGB"),
+    "full/!300,300/0/default.jpg": (211, 300, "RGB"),
+    "full/!3000,3000/0/default.jpg": (874, 1240, "RGB"),  # confined, never enlarged without ^
+    "full/^!1000,1000/0/default.jpg": (705, 1000, "RGB"),
+    "square/100,100/0/default.jpg": (100, 100, "RGB"),
+    "10,20,100,50/max/0/default.jpg": (100, 50, "RGB"),
+    "800,1200,500,500/max/0/default.jpg": (74, 40, "RGB"),  # clipped to the image
+    "pct:0,0,50,50/max/0/default.jpg": (437, 620, "RGB"),
+    "0,0,1,1/1,1/0/default.jpg": (1, 1, "RGB"),
+    "full/200,/90/default.jpg": (284, 200, "RGB"),
+    "full/200,/!180/default.jpg": (200, 284, "RGB"),
+    "full/200,/0/gray.jpg": (200, 284, "L"),
+    "full/200,/0/bitonal.png": (200, 284, "L"),
+    "full/200,/0/default.png": (200, 284, "RGB"),
+}
+
+
+@pytest.mark.parametrize("url", list(RENDERED))
+def test_requests_beyond_the_static_files_are_rendered(client, open_page, url):
+    assert (open_page.width, open_page.height) == (874, 1240)
+    response = client.get(f"/iiif/3/{open_page.pk}/{url}")
+    assert response.status_code == 200, response.content
+    image = _image(response)
+    assert (image.width, image.height, image.mode) == RENDERED[url]
+    assert response["Content-Type"] == ("image/png" if url.endswith(".png") else "image/jpeg")
+    if "bitonal" in url:
+        assert {i for i, n in enumerate(image.histogram()) if n} <= {0, 255}
+
+
+def test_rendered_answers_show_the_page(client, open_page):
+    """A rendered size looks like the static one; a mirrored one is its mirror image."""
+    from PIL import ImageChops, ImageOps, ImageStat
+
+    rendered = _image(client.get(f"/iiif/3/{open_page.pk}/full/300,/0/default.jpg")).convert("L")
+    mirrored = _image(client.get(f"/iiif/3/{open_page.pk}/full/300,/!0/default.jpg")).convert("L")
+    static = _image(client.get(f"/iiif/3/{open_page.pk}/full/437,620/0/default.jpg")).convert("L").resize(rendered.size)
+    def diff(a, b):
+        return ImageStat.Stat(ImageChops.difference(a, b)).mean[0]
+
+    assert diff(static, rendered) < 0.5
+    assert diff(ImageOps.mirror(static), mirrored) < 0.5
+    assert diff(static, mirrored) > 1  # text is not symmetric
+
+
+def test_full_resolution_regions_come_from_the_original(client, record, network, tmp_path):
+    """A page wider than the largest made size: a region at 100 % is cut from the original."""
+    from PIL import Image, ImageChops, ImageStat
+
+    from thuvien.digital.ingest import ingest
+    from thuvien.digital.samples import page_image
+
+    source = page_image("Tràng An và Tam Cốc", tmp_path / "large.png", size=(2400, 1000), font_size=80)
+    page = ingest([source], record, library=network["NB-KS"]).object.files.get()
+    response = client.get(f"/iiif/3/{page.pk}/100,100,600,200/600,200/0/default.png")
+    assert response.status_code == 200
+    expected = Image.open(source).convert("L").crop((100, 100, 700, 300))
+    assert ImageStat.Stat(ImageChops.difference(expected, _image(response).convert("L"))).mean[0] < 2
+
+
+@pytest.mark.parametrize("bad,status", [
+    ("a,b,c,d/max/0/default.jpg", 400), ("full/abc/0/default.jpg", 400), ("0,0,512,512/x,y/0/default.jpg", 400),
+    ("0,0,0,10/max/0/default.jpg", 400), ("5000,0,10,10/max/0/default.jpg", 400),
+    ("pct:0,0,0,50/max/0/default.jpg", 400), ("full/,/0/default.jpg", 400), ("full/!200,/0/default.jpg", 400),
+    ("full/1000,/0/default.jpg", 400),  # larger than the region without ^
+    ("full/pct:150/0/default.jpg", 400), ("full/200,/400/default.jpg", 400), ("full/200,/-90/default.jpg", 400),
+    ("full/200,/0/sepia.jpg", 400), ("full/200,/0/default.bmp", 400), ("full/200,/0/default", 400),
+    ("full/200,/0/default.gif", 501), ("full/200,/0/default.tif", 501),
+    ("full/^3000,/0/default.jpg", 404),  # above maxArea
+    ("../../../etc/passwd", 404), ("0,0,512,512/..%2F..%2F/0/default.jpg", 404),
+])
+def test_bad_image_requests_get_the_iiif_error_status(client, open_page, bad, status):
+    response = client.get(f"/iiif/3/{open_page.pk}/{bad}")
+    assert response.status_code == status
+    if status in (400, 501):
+        assert response["Content-Type"].startswith("text/plain") and len(response.content) > 10
+
+
+def test_unknown_page_is_404(client, db):
+    assert client.get("/iiif/3/999999/full/200,/0/default.jpg").status_code == 404
 
 
 def test_search_inside_gives_hit_boxes_from_word_positions(client, digitise):
     obj = digitise("open")
     answer = client.get(f"/iiif/search/{obj.pk}", {"q": "han nom"}).json()  # folded query
-    assert answer["type"] == "AnnotationPage"
+    assert answer["type"] == "AnnotationPage" and answer["id"].endswith(f"/iiif/search/{obj.pk}?q=han+nom")
     assert len(answer["items"]) == 1
     hit = answer["items"][0]
     assert hit["motivation"] == "highlighting" and hit["body"]["value"] == "Hán Nôm"
@@ -112,8 +208,9 @@ def test_ocr_text_and_download(client, digitise, samples):
 
 
 def test_downloads_can_be_watermarked(client, digitise, settings, staff, samples):
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     settings.DIGITAL_WATERMARK = "Thư viện huyện Kim Sơn"
     obj = digitise("open")
@@ -155,3 +252,30 @@ def test_missing_files_on_disk_answer_404_not_500(client, digitise):
     assert client.get(f"/iiif/3/{page.pk}/info.json").status_code == 404
     assert client.get(f"/iiif/3/{page.pk}/full/max/0/default.jpg").status_code == 404
     assert client.get(f"/iiif/3/{page.pk}/0,0,512,512/512,512/0/default.jpg").status_code == 404
+
+
+def test_dublin_core_and_manifest_follow_the_marc_record(client, digitise, record):
+    """The object has no description of its own: an edit of the MARC record shows at once."""
+    from thuvien.catalog import services
+    from thuvien.catalog.generate import marc_record
+
+    obj = digitise("open")
+    obj.label = ""
+    obj.donor, obj.provenance_note = "Dòng họ Phạm", "Gia đình gìn giữ từ thế kỷ XIX"
+    obj.donated_on = __import__("datetime").date(2023, 3, 8)
+    obj.save()
+    services.update_record(record, marc_record(title="Địa chí Ninh Bình (tái bản)", authors=["Trương Đình Tưởng"],
+                                               year=2010, subjects=["Ninh Bình -- Địa lý"], publisher="Nxb. Chính trị"))
+    dc = client.get(f"/digital/{obj.pk}/dc.xml").content.decode()
+    assert "<dc:title>Địa chí Ninh Bình (tái bản)</dc:title>" in dc
+    assert "<dc:creator>Trương Đình Tưởng</dc:creator>" in dc and "<dc:date>2010</dc:date>" in dc
+    assert "<dc:subject>Ninh Bình -- Địa lý</dc:subject>" in dc and "<dc:publisher>Nxb. Chính trị</dc:publisher>" in dc
+    assert "<dc:contributor>Dòng họ Phạm</dc:contributor>" in dc
+    manifest = client.get(f"/iiif/manifest/{obj.pk}.json").json()
+    assert manifest["label"]["vi"] == ["Địa chí Ninh Bình (tái bản)"]
+    values = {m["label"]["en"][0]: m["value"] for m in manifest["metadata"]}
+    assert values["Date given"] == {"none": ["2023-03-08"]}
+    assert values["Provenance"] == {"none": ["Gia đình gìn giữ từ thế kỷ XIX"]}
+    assert {m["label"]["vi"][0] for m in manifest["metadata"]} >= {"Ngày tặng/nộp", "Nguồn gốc"}
+    viewer = client.get(f"/digital/{obj.pk}/").content.decode()
+    assert "Dòng họ Phạm" in viewer and "Gia đình gìn giữ từ thế kỷ XIX" in viewer and 'rel="license"' in viewer

@@ -6,7 +6,13 @@ import pytest
 from django.core.management import call_command
 
 from thuvien.digital.ingest import IngestError, ingest
-from thuvien.digital.models import DigitalFile, DigitalObject, OcrStatus, TextSource, media_path
+from thuvien.digital.models import (
+    DigitalFile,
+    DigitalObject,
+    OcrStatus,
+    TextSource,
+    media_path,
+)
 
 
 def _bomb_png(path, width=60000, height=60000):
@@ -17,6 +23,34 @@ def _bomb_png(path, width=60000, height=60000):
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
                      + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
     return path
+
+
+def _tiff(path, frames):
+    """An uncompressed grey TIFF whose frames declare ``frames`` sizes [(w, h)] but hold
+    only a few bytes each: a decompression bomb when a size is enormous."""
+    entries_per_ifd = 9
+    ifd_size = 2 + entries_per_ifd * 12 + 4
+    data = bytearray(b"II*\x00" + struct.pack("<I", 8))
+    strip = b"\x80" * 16
+    offsets = [8 + n * (ifd_size + len(strip)) for n in range(len(frames))]
+    for n, (width, height) in enumerate(frames):
+        strip_at = offsets[n] + ifd_size
+        tags = [(256, 4, width), (257, 4, height), (258, 3, 8), (259, 3, 1), (262, 3, 1),
+                (273, 4, strip_at), (277, 3, 1), (278, 4, height), (279, 4, len(strip))]
+        data += struct.pack("<H", len(tags))
+        for tag, kind, value in tags:
+            data += struct.pack("<HHI", tag, kind, 1) + (struct.pack("<HH", value, 0) if kind == 3
+                                                          else struct.pack("<I", value))
+        data += struct.pack("<I", offsets[n + 1] if n + 1 < len(frames) else 0)
+        data += strip
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _vietnamese(message):
+    from thuvien.core.vietnamese import fold
+
+    return fold(message) != message.lower()
 
 
 def _encrypted_pdf(source, path):
@@ -55,24 +89,71 @@ def test_born_digital_pdf_is_split_and_keeps_its_text_layer(samples, record, net
 
 
 def test_bad_files_are_refused_and_the_rest_go_in(samples, record, network, tmp_path, settings):
+    from thuvien.digital.ingest import OBJECTS_DIR, SCRATCH_DIR
+
     fake = tmp_path / "fake.pdf"
     fake.write_text("<html>not a pdf</html>")
     truncated = tmp_path / "truncated.jpg"
     truncated.write_bytes((samples / "pages" / "trang-1.jpg").read_bytes()[:3000])
+    broken_pdf = tmp_path / "broken.pdf"
+    broken_pdf.write_bytes((samples / "born.pdf").read_bytes()[:1500])
     bomb = _bomb_png(tmp_path / "bomb.png")
+    tiff_bomb = _tiff(tmp_path / "bomb.tif", [(60000, 60000)])
+    hidden_bomb = _tiff(tmp_path / "second-frame.tif", [(4, 4), (60000, 60000)])
+    renamed = tmp_path / "photo.png"
+    renamed.write_bytes((samples / "pages" / "trang-1.jpg").read_bytes())  # a JPEG called .png
     locked = _encrypted_pdf(samples / "born.pdf", tmp_path / "locked.pdf")
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
     text = tmp_path / "notes.txt"
     text.write_text("x")
     good = samples / "pages" / "trang-2.jpg"
-    result = ingest([fake, truncated, bomb, good, locked, text], record, library=network["NB-TVT"])
+    files = [fake, truncated, broken_pdf, bomb, tiff_bomb, hidden_bomb, good, renamed, locked, empty, text,
+             tmp_path / "missing.jpg"]
+    result = ingest(files, record, library=network["NB-TVT"])
     refused = dict(result.refused)
-    assert set(refused) == {"fake.pdf", "truncated.jpg", "bomb.png", "locked.pdf", "notes.txt"}
-    # messages in the interface language (Vietnamese by default)
+    assert set(refused) == {f.name for f in files} - {"trang-2.jpg"}
+    # clear messages in the interface language (Vietnamese by default)
+    assert all(_vietnamese(message) for message in refused.values()), refused
     assert "không phải là tệp PDF" in refused["fake.pdf"]
+    assert "không phải là tệp PNG" in refused["photo.png"]
     assert "mã hóa" in refused["locked.pdf"]
     assert "quá lớn" in refused["bomb.png"] or "bom" in refused["bomb.png"]
+    assert "quá lớn" in refused["bomb.tif"] or "bom" in refused["bomb.tif"]
+    assert "quá lớn" in refused["second-frame.tif"] or "bom" in refused["second-frame.tif"]
     assert result.pages == 1
     assert [p.source_name for p in result.object.files.all()] == ["trang-2.jpg"]
+    # nothing of the refused files stays on disk, and no scratch is left behind
+    stored = media_path(f"{OBJECTS_DIR}/{result.object.pk}")
+    assert [p.name for p in (stored / "originals").iterdir()] == ["0007-trang-2.jpg"]
+    assert [p.name for p in (stored / "pages").iterdir()] == ["0001"]
+    assert not any(media_path(SCRATCH_DIR).iterdir())
+
+
+def test_a_failure_while_saving_leaves_nothing_behind(samples, record, network, monkeypatch):
+    """Files are built, then the database write fails: no rows, no files."""
+    from thuvien.digital import ingest as ingest_module
+
+    def broken(record_ids):
+        raise RuntimeError("the disk of the search index is full")
+
+    monkeypatch.setattr(ingest_module, "enqueue", broken)
+    with pytest.raises(RuntimeError):
+        ingest([samples / "pages"], record, library=network["NB-TVT"])
+    assert DigitalObject.objects.count() == 0 and DigitalFile.objects.count() == 0
+    assert not [p for p in media_path("digital").rglob("*") if p.is_file()]
+
+
+def test_limits_are_configurable(samples, record, network, settings):
+    settings.DIGITAL_MAX_PIXELS = 500 * 500
+    settings.DIGITAL_PDF_DPI = 50
+    result = ingest([samples / "pages" / "trang-1.jpg", samples / "born.pdf"], record, library=network["NB-TVT"])
+    assert [(p.pdf_page, p.width) for p in result.object.files.all()] == [(1, 291), (2, 291)]  # small enough
+    assert "trang-1.jpg" in dict(result.refused)
+    settings.DIGITAL_MAX_PDF_PAGES = 1
+    with pytest.raises(IngestError) as raised:
+        ingest([samples / "born.pdf"], record, library=network["NB-TVT"])
+    assert "quá nhiều trang" in raised.value.refused[0][1]
 
 
 def test_size_limit_is_configurable(samples, record, network, settings):
@@ -167,3 +248,67 @@ def test_han_nom_collection_is_ocred_with_traditional_chinese(record, network, t
     han_nom = Collection.objects.create(code="NB-HANNOM", name="Hán Nôm", kind="han_nom", library=network["NB-TVT"])
     obj = ingest([tmp_path / "han.png"], record, collection=han_nom, wait=True).object
     assert "大越史記全書" in obj.files.get().text.replace(" ", "")
+
+
+def test_cli_ingest_as_the_issue_writes_it_with_provenance(samples, make_record, network, capsys):
+    """`ingest PATH… --record ID --access LEVEL`: the owner is the library holding the copies."""
+    from django.core.management.base import CommandError
+
+    record = make_record("Gia phả họ Đinh", copies=[network["NB-HL"]])
+    call_command("digital", "ingest", str(samples / "pages" / "trang-1.jpg"), str(samples / "pages" / "trang-2.jpg"),
+                 "--record", str(record.pk), "--access", "registered", "--donor", "Ông Đinh Văn Hòa",
+                 "--donated-on", "2024-05-19", "--provenance", "Bản gốc lưu tại nhà thờ họ",
+                 "--licence", "http://creativecommons.org/licenses/by-nc/4.0/")
+    out = capsys.readouterr().out
+    obj = DigitalObject.objects.get(record=record)
+    assert "Thư viện huyện Hoa Lư" in out and f"{obj.pk}" in out
+    assert (obj.library.code, obj.access, obj.files.count()) == ("NB-HL", "registered", 2)
+    assert (obj.donor, str(obj.donated_on), obj.provenance_note) == (
+        "Ông Đinh Văn Hòa", "2024-05-19", "Bản gốc lưu tại nhà thờ họ")
+    assert obj.licence == "http://creativecommons.org/licenses/by-nc/4.0/"
+    # no copies anywhere: the provincial library
+    orphan = make_record("Tài liệu không có bản in")
+    call_command("digital", "ingest", str(samples / "born.pdf"), "--record", str(orphan.pk), "--access", "open")
+    assert DigitalObject.objects.get(record=orphan).library.code == "NB-TVT"
+    # copies in two libraries: the owner must be named
+    shared = make_record("Sách ở hai thư viện", copies=[network["NB-KS"], network["NB-YM"]])
+    with pytest.raises(CommandError):
+        call_command("digital", "ingest", str(samples / "born.pdf"), "--record", str(shared.pk))
+    with pytest.raises(CommandError):
+        call_command("digital", "ingest", str(samples / "born.pdf"), "--record", str(orphan.pk),
+                     "--donated-on", "19/05/2024")
+
+
+def test_cli_ingest_reports_refused_files_and_exits_2(samples, record, network, tmp_path, capsys):
+    fake = tmp_path / "scan.pdf"
+    fake.write_text("not a pdf")
+    with pytest.raises(SystemExit) as exit_:
+        call_command("digital", "ingest", str(fake), str(samples / "pages" / "trang-1.jpg"), "--record",
+                     str(record.pk), "--library", "NB-TVT")
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert "scan.pdf" in captured.err and "không phải là tệp PDF" in captured.err
+    assert DigitalObject.objects.get().files.count() == 1
+
+
+def test_cli_ocr_retries_failed_pages(samples, record, network, capsys):
+    obj = ingest([samples / "pages" / "trang-3.jpg"], record, library=network["NB-TVT"]).object
+    obj.files.update(ocr_status=OcrStatus.FAILED)
+    call_command("digital", "ocr", str(obj.pk))
+    assert obj.files.get().ocr_status == OcrStatus.FAILED
+    call_command("digital", "ocr", str(obj.pk), "--retry-failed")
+    assert obj.files.get().ocr_status == OcrStatus.DONE and "Tràng An" in obj.files.get().text
+
+
+def test_scanned_pdf_pages_are_ocred_one_by_one(record, network, tmp_path):
+    """A PDF of page images has no text layer: each page waits for OCR, which reads that page."""
+    from thuvien.digital.ocr import ocr_object
+    from thuvien.digital.samples import TEXTS, scanned_pdf
+
+    pdf = scanned_pdf([TEXTS[2], TEXTS[3]], tmp_path / "scan.pdf", size=(1000, 1400))
+    obj = ingest([pdf], record, library=network["NB-TVT"]).object
+    pages = list(obj.files.order_by("order"))
+    assert [(p.pdf_page, p.ocr_status) for p in pages] == [(1, OcrStatus.PENDING), (2, OcrStatus.PENDING)]
+    assert ocr_object(obj.pk) == 2
+    first, second = obj.files.order_by("order")
+    assert first.text_source == TextSource.OCR and "Tràng An" in first.text and "Văn Lâm" in second.text

@@ -1,7 +1,4 @@
-import subprocess
-import sys
 
-import pytest
 from django.core.management import call_command
 
 from thuvien.digital.models import media_path

@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from thuvien.digital import workflow
@@ -47,7 +47,7 @@ def test_item_moves_through_the_stages_and_can_be_sent_back(project, record, sta
 
 
 def test_staff_of_another_library_cannot_touch_the_project(project, record, staff, client):
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         workflow.select_records(staff["yenmo_catalog"], project, [record])
     [item] = workflow.select_records(staff["kimson_catalog"], project, [record])
     client.force_login(staff["yenmo_catalog"])
@@ -136,16 +136,109 @@ def test_staff_set_object_and_page_access(client, staff, digitise):
 
 
 def test_demo_digital_library(network, record, capsys):
-    from django.core.management import call_command
-
     from thuvien.catalog import services
+    from thuvien.digital import demo
+    from thuvien.digital.models import DigitisationProject
 
     services.add_item(None, record, network["NB-TVT"], barcode="RARE0001", item_type="rare")
-    from thuvien.digital import demo
-
-    assert demo.load(wait=False) == 1
+    assert demo.load(wait=False) == 3  # one local-studies document, two of the school
     assert demo.load(wait=False) == 0  # idempotent
-    obj = DigitalObject.objects.get()
-    assert obj.collection.code == "NB-DIACHI" and obj.files.count() == 3
-    assert DigitisationItem.objects.get().stage == "published"
-    assert Collection.objects.count() == 4
+    owners = {c.name: c.library.code for c in Collection.objects.all()}
+    assert owners == {"Tài liệu địa chí Ninh Bình": "NB-TVT", "Tài liệu cổ, quý hiếm": "NB-TVT",
+                      "Hán Nôm": "NB-TVT", "Tài liệu nội sinh": "NB-THPT-LVT"}
+    local = DigitalObject.objects.get(record=record)
+    assert local.collection.code == "NB-DIACHI" and local.files.count() == 3
+    school = DigitalObject.objects.filter(collection__code="NB-NOISINH")
+    assert school.count() == 2 and all(f.text_source == "pdf" for o in school for f in o.files.all())
+    assert set(DigitisationItem.objects.values_list("stage", flat=True)) == {"published"}
+    assert DigitisationProject.objects.count() == 2
+    libraries = {row.label: (row.documents, row.digitised, row.goal) for row in workflow.progress_by_library()}
+    assert libraries == {"Thư viện tỉnh Ninh Bình": (40, 1, 28),
+                         "Thư viện Trường THPT chuyên Lương Văn Tụy": (6, 2, 5)}
+
+
+def _offer(client, network, files, title="Kỷ yếu"):
+    return client.post("/digital/deposit/", {
+        "library": network["NB-KS"].pk, "depositor": "Hội Khuyến học Kim Sơn", "email": "kh@example.vn",
+        "title": title, "licence": "http://creativecommons.org/licenses/by/4.0/", "agree": "on", "files": files})
+
+
+def test_a_deposit_with_a_mislabelled_file_is_refused_at_the_door(client, network, samples, settings):
+    from thuvien.digital.models import media_path
+
+    response = _offer(client, network, [
+        SimpleUploadedFile("ky-yeu.pdf", (samples / "born.pdf").read_bytes()),
+        SimpleUploadedFile("bia.pdf", b"<html>a web page, not a PDF</html>")])
+    html = response.content.decode()
+    assert response.status_code == 200 and "bia.pdf" in html and "không phải là tệp PDF" in html
+    assert not Deposit.objects.exists()
+    deposits = media_path("digital/deposits")
+    assert not deposits.exists() or not any(deposits.iterdir())
+
+
+def test_staff_upload_reports_refused_scans_in_vietnamese(project, record, staff, client, samples):
+    client.force_login(staff["kimson_catalog"])
+    [item] = workflow.select_records(staff["kimson_catalog"], project, [record])
+    bad = SimpleUploadedFile("trang-9.jpg", b"\xff\xd8\xff\xe0 cut short")
+    response = client.post(f"/staff/digital/items/{item.pk}/upload", {"files": [bad], "access": "open"},
+                           follow=True)
+    html = response.content.decode()
+    assert "Không nhập được tệp nào" in html and "trang-9.jpg" in html
+    item.refresh_from_db()
+    assert item.stage == "selected" and item.digital_object is None
+    good = SimpleUploadedFile("trang-1.jpg", (samples / "pages" / "trang-1.jpg").read_bytes())
+    bad = SimpleUploadedFile("trang-9.jpg", b"\xff\xd8\xff\xe0 cut short")
+    html = client.post(f"/staff/digital/items/{item.pk}/upload", {"files": [good, bad], "access": "open"},
+                       follow=True).content.decode()
+    assert "1 trang" in html and "trang-9.jpg" in html
+    item.refresh_from_db()
+    assert item.stage == "scanning" and item.digital_object.files.count() == 1
+
+
+def test_progress_page_per_collection_and_per_library(project, record, staff, client, network, make_record,
+                                                      samples):
+    school = Collection.objects.create(code="LVT-NOISINH", name="Tài liệu nội sinh Lương Văn Tụy",
+                                       kind="institutional", library=network["NB-THPT-LVT"], target_percent=80)
+    admin = staff["admin"]
+    other = workflow.create_project(admin, "Kỷ yếu và đề tài", network["NB-THPT-LVT"], school, 5)
+    records = [make_record(f"Đề tài {n}") for n in range(3)]
+    for item in workflow.select_records(admin, other, records)[:2]:
+        workflow.upload_scans(admin, item, [samples / "born.pdf"])
+        for _ in range(3):
+            workflow.advance(admin, item)
+    client.force_login(staff["kimson_catalog"])
+    html = client.get("/staff/digital/progress/").content.decode()
+    assert html.count('class="progress-chart"') == 2  # a chart per collection and per library
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td><td>([\d,.]+)%</td><td>([\d,.]+)% \((\d+)\)</td>"
+                      r"<td>(\d+)</td></tr>", html)
+    by_label = {r[0]: r[1:] for r in rows}
+    assert by_label["Tài liệu nội sinh Lương Văn Tụy (Thư viện Trường THPT chuyên Lương Văn Tụy)"] == (
+        "5", "2", "40", "80", "4", "2")
+    assert by_label["Thư viện Trường THPT chuyên Lương Văn Tụy"] == ("5", "2", "40", "80", "4", "2")
+    assert by_label["Thư viện huyện Kim Sơn"] == ("10", "0", "0", "70", "7", "7")
+
+
+def test_digitisers_add_collections_for_their_library(client, staff, network):
+    client.force_login(staff["kimson_catalog"])
+    form = {"code": "KS-HANNOM", "name": "Hán Nôm Kim Sơn", "kind": "han_nom", "library": network["NB-KS"].pk,
+            "target_percent": 70, "description": ""}
+    assert client.post("/staff/digital/collections/", form).status_code == 302
+    collection = Collection.objects.get(code="KS-HANNOM")
+    assert (collection.library.code, collection.kind) == ("NB-KS", "han_nom")
+    page = client.get("/staff/digital/collections/").content.decode()
+    assert "Hán Nôm Kim Sơn" in page and "Thư viện huyện Kim Sơn" in page and "chỉ tiêu (%)" in page
+    bad = client.post("/staff/digital/collections/", {**form, "code": "ĐỊA CHÍ"}).content.decode()
+    assert "NB-DIACHI" in bad and not Collection.objects.filter(name="ĐỊA CHÍ").exists()
+    # another library's digitiser can neither choose Kim Sơn nor take over its code
+    client.force_login(staff["yenmo_catalog"])
+    taken = client.post("/staff/digital/collections/", {**form, "library": network["NB-YM"].pk, "name": "Của Yên Mô"})
+    assert taken.status_code == 200
+    assert client.post("/staff/digital/collections/", form).status_code == 200  # Kim Sơn is not a choice
+    collection.refresh_from_db()
+    assert (collection.name, collection.library.code) == ("Hán Nôm Kim Sơn", "NB-KS")
+
+
+def test_a_project_digitises_a_collection_of_its_own_library(staff, network):
+    yenmo = Collection.objects.create(code="YM-DIACHI", name="Địa chí Yên Mô", library=network["NB-YM"])
+    with pytest.raises(ValidationError):
+        workflow.create_project(staff["admin"], "Sai thư viện", network["NB-KS"], yenmo, 10)

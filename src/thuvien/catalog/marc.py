@@ -14,6 +14,7 @@ from thuvien.core.vietnamese import nfc, sort_key
 _TRAILING = re.compile(r"[\s/:;,.=]+$")
 SUBJECT_TAGS = ("600", "610", "611", "630", "650", "651", "655")
 AUTHOR_TAGS = ("100", "110", "111", "700", "710", "711")
+_SYSTEM_NUMBER = re.compile(r"\(([^()]+)\)\s*(\S.*)")
 
 
 def clean(text):
@@ -158,6 +159,11 @@ def identifiers_of(data):
     number, org = control(data, "001").strip(), control(data, "003").strip()
     if number:
         found.append(("control", f"{org}|{number}"))
+    for _, value in fields(data, "035"):  # "(ORG)NUMBER": this record's 001/003 in another system
+        for text in subfield_values(value, "a"):
+            match = _SYSTEM_NUMBER.fullmatch(text.strip())
+            if match:
+                found.append(("control", f"{match.group(1).strip()}|{match.group(2).strip()}"))
     for _, value in fields(data, "020"):
         for text in subfield_values(value, "a"):
             isbn = normalize_isbn(text)

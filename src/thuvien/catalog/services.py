@@ -81,6 +81,8 @@ def _check_item(item):
     item.barcode = (item.barcode or "").strip()
     if not item.barcode:
         raise ValidationError(_("A barcode is required."))
+    if len(item.barcode) > Item._meta.get_field("barcode").max_length:
+        raise ValidationError(_("The barcode is too long."))
     clash = Item.objects.filter(barcode=item.barcode).exclude(pk=item.pk).exists()
     if clash:
         raise ValidationError(_("Barcode %(barcode)s is already used in the network.") % {"barcode": item.barcode})

@@ -17,7 +17,10 @@ from thuvien.catalog.identifiers import is_valid_isbn, normalize_isbn
 from thuvien.core.vietnamese import nfc
 
 NEW_LEADER = "00000nam a2200000 i 4500"
+# A DDC class number: three digits, then decimals (with segmentation marks / or ').
+DDC = re.compile(r"\d{3}(?:\.[\d/'’]*\d)?")
 PERSONAL_TAGS = ("100", "700")
+CATALOGUING_AGENCY = "VN-THUVIEN"  # 003/040 of the records this system makes
 
 
 @dataclass
@@ -34,11 +37,18 @@ class Description:
     physical: str = ""
 
 
+def is_ddc(text):
+    return bool(DDC.fullmatch(text or ""))
+
+
 def validate(desc):
     """A list of translated error messages; empty when ``desc`` can be catalogued."""
     errors = []
     if not desc.title.strip():
         errors.append(_("A title is required."))
+    if desc.ddc and not is_ddc(desc.ddc):
+        errors.append(_("The DDC number “%(ddc)s” is not a DDC class number (three digits, then decimals, "
+                        "such as 895.9223).") % {"ddc": desc.ddc})
     for isbn in desc.isbns:
         if not is_valid_isbn(isbn):
             errors.append(_("ISBN %(isbn)s is not valid (wrong length or check digit).") % {"isbn": isbn})
@@ -106,6 +116,11 @@ def fixed_field(desc, existing=""):
         fixed[6], fixed[7:11] = "n", list("uuuu")
     fixed[35:38] = list((desc.language or "vie").ljust(3)[:3])
     return "".join(fixed)
+
+
+def _closed(text):
+    """``text`` ending with the period that closes a MARC field (ISBD)."""
+    return text if text.endswith((".", "?", "!", "-", ")")) else text + "."
 
 
 def _title_field(desc, old, authors_changed):
@@ -187,7 +202,8 @@ def apply_description(data, desc):
     Only the parts of the description that differ from what the record already says
     are rewritten, so an expert's subfields survive a simple edit.
     """
-    data = copy.deepcopy(data) if data else {"leader": NEW_LEADER, "fields": []}
+    data = copy.deepcopy(data) if data else {"leader": NEW_LEADER, "fields": [
+        {"040": _field(" ", " ", ("a", CATALOGUING_AGENCY), ("b", "vie"), ("c", CATALOGUING_AGENCY))}]}
     old = describe(data) if data.get("fields") else Description(language="")
     fields = data.setdefault("fields", [])
     if not data.get("leader") or len(data["leader"]) != 24:
@@ -243,7 +259,7 @@ def apply_description(data, desc):
                 continue
             tag = "700" if has_main else "100"
             has_main = True
-            _insert(fields, tag, _field("1" if ", " in name else "0", " ", ("a", name + ",")))
+            _insert(fields, tag, _field("1" if ", " in name else "0", " ", ("a", _closed(name))))
 
     if desc.title != old.title or authors_changed or not _first(fields, "245"):
         _replace_first(fields, ("245",), "245", _title_field(desc, _first(fields, "245"), authors_changed))

@@ -15,6 +15,9 @@ FONT_DIRS = [Path(__file__).parent / "static" / "cataloguing" / "fonts", Path("/
 FONT = "DejaVuSans"
 # A common A4 sheet: 3 x 8 labels of 70 x 37 mm (barcode) and 5 x 10 spine labels of 38 x 27 mm.
 SHEETS = {"barcode": (3, 8, 70 * mm, 37 * mm), "spine": (5, 10, 38 * mm, 27 * mm)}
+# The narrowest bar: 0.01 inch, a whole number of dots on 300 and 600 dpi printers (0.3 mm is not,
+# and its bars print unevenly enough that scanners miss some labels).
+BAR = 72 / 100
 
 
 def _font():
@@ -58,8 +61,16 @@ def _shorten(text, font, size, width):
     return text
 
 
-def render(items, kind="barcode", library_name=""):
-    """PDF bytes with one label per item. ``items`` are catalog Items (with record)."""
+def per_sheet(kind):
+    columns, rows, _width, _height = SHEETS[kind]
+    return columns * rows
+
+
+def render(items, kind="barcode", library_name="", start=1):
+    """PDF bytes with one label per item. ``items`` are catalog Items (with record).
+
+    ``start`` (1-based) skips the labels already peeled off a partly used first sheet.
+    """
     columns, rows, width, height = SHEETS[kind]
     font = _font()
     out = io.BytesIO()
@@ -69,8 +80,9 @@ def render(items, kind="barcode", library_name=""):
     left = (page_w - columns * width) / 2
     top = page_h - (page_h - rows * height) / 2
     per_page = columns * rows
-    for n, item in enumerate(items):
-        if n and n % per_page == 0:
+    skip = max(0, min(start, per_page) - 1)
+    for n, item in enumerate(items, start=skip):
+        if n > skip and n % per_page == 0:
             pdf.showPage()
         slot = n % per_page
         x = left + (slot % columns) * width
@@ -88,10 +100,10 @@ def _barcode_label(pdf, item, x, y, width, height, font, library_name):
     pdf.setFont(font, 7)
     name = library_name or item.library.name
     pdf.drawString(x + pad, y + height - pad - 6, _shorten(name, font, 7, width - 2 * pad))
-    symbol = code128.Code128(item.barcode, barHeight=14 * mm, barWidth=0.3 * mm, quiet=False)
+    symbol = code128.Code128(item.barcode, barHeight=14 * mm, barWidth=BAR, quiet=False)
     if symbol.width > width - 2 * pad:  # long barcodes get thinner bars
         symbol = code128.Code128(item.barcode, barHeight=14 * mm,
-                                 barWidth=0.3 * mm * (width - 2 * pad) / symbol.width, quiet=False)
+                                 barWidth=BAR * (width - 2 * pad) / symbol.width, quiet=False)
     symbol.drawOn(pdf, x + (width - symbol.width) / 2, y + 10 * mm)
     pdf.setFont(font, 9)
     pdf.drawCentredString(x + width / 2, y + 6 * mm, item.barcode)

@@ -44,10 +44,6 @@ def to_rows(data):
     return rows
 
 
-def is_book(leader):
-    return len(leader) >= 8 and leader[6] in "at" and leader[7] in "acdm"
-
-
 def leader_errors(leader):
     if len(leader) != 24:
         return [_("The leader must be exactly 24 characters (it has %(n)s).") % {"n": len(leader)}]
@@ -64,24 +60,64 @@ def leader_errors(leader):
 
 
 def fixed_field_errors(value, leader):
-    if not is_book(leader):
-        return []
+    """The 008 checks: 40 characters for every kind of material, the positions all kinds share."""
     if len(value) != 40:
-        return [_("Field 008 of a book must be exactly 40 characters (it has %(n)s).") % {"n": len(value)}]
+        return [_("Field 008 must be exactly 40 characters (it has %(n)s).") % {"n": len(value)}]
     errors = []
-    if not re.fullmatch(r"\d{6}", value[0:6]):
+    if not re.fullmatch(r"\d{6}|\|{6}", value[0:6]):
         errors.append(_("008/00–05 (date entered) must be six digits, YYMMDD."))
     if value[6] not in "bcdeikmnpqrstu|":
         errors.append(_("008/06 (type of date) “%(value)s” is not a valid code.") % {"value": value[6]})
     if not re.fullmatch(r"[\du|# ]{4}", value[7:11]):
         errors.append(_("008/07–10 (date 1) must be a year, with u for unknown digits."))
+    if not re.fullmatch(r"[\du|# ]{4}", value[11:15]):
+        errors.append(_("008/11–14 (date 2) must be a year, with u for unknown digits, or blank."))
     if not re.fullmatch(r"[a-z ]{3}|\|\|\|", value[35:38]):
         errors.append(_("008/35–37 (language) must be a MARC language code such as vie."))
     return errors
 
 
+# Fields MARC 21 allows once in a record (a 1XX main entry counts as one).
+NOT_REPEATABLE = {"001", "003", "005", "008", "010", "040", "240", "243", "245", "254", "256", "263"}
+MAIN_ENTRY = {"100", "110", "111", "130"}
+MAX_FIELD_BYTES = 9999  # ISO 2709: four digits of field length
+MAX_RECORD_BYTES = 99999  # five digits of record length
+
+
+def _field_bytes(value):
+    if isinstance(value, str):
+        return len(value.encode()) + 1
+    return 3 + sum(2 + len(text.encode()) for sf in value["subfields"] for text in sf.values())
+
+
+def structure_errors(data):
+    """Record-level rules every record we save must keep, however it was edited."""
+    errors, seen, total = [], {}, 24
+    for entry in data.get("fields", []):
+        (tag, value), = entry.items()
+        seen[tag] = seen.get(tag, 0) + 1
+        size = _field_bytes(value)
+        total += size + 12
+        if size > MAX_FIELD_BYTES:
+            errors.append(_("Field %(tag)s is too long for a MARC record (%(n)s bytes, at most 9,999).")
+                          % {"tag": tag, "n": size})
+    for tag in sorted(NOT_REPEATABLE):
+        if seen.get(tag, 0) > 1:
+            errors.append(_("Field %(tag)s may appear only once.") % {"tag": tag})
+    if sum(seen.get(t, 0) for t in MAIN_ENTRY) > 1:
+        errors.append(_("A record has at most one main entry (100, 110, 111 or 130); use 700/710/711 for the others."))
+    titles = [v for e in data.get("fields", []) for t, v in e.items() if t == "245" and not isinstance(v, str)]
+    if not titles:
+        errors.append(_("A record needs a title field (245)."))
+    elif not any(text.strip(" /:;,.=") for sf in titles[0]["subfields"] for c, text in sf.items() if c in "ak"):
+        errors.append(_("Field 245 needs the title in $a."))
+    if total > MAX_RECORD_BYTES:
+        errors.append(_("The record is too long for MARC (%(n)s bytes, at most 99,999).") % {"n": total})
+    return errors
+
+
 def parse_subfields(text):
-    """``$a One $b Two`` -> [{"a": "One"}, {"b": "Two"}]; ValueError if it has none."""
+    """``$a One $b Two`` -> [{"a": "One"}, {"b": "Two"}]; ValueError if it has none or one is empty."""
     text = text.strip()
     if not text.startswith("$"):
         raise ValueError
@@ -96,10 +132,14 @@ def parse_subfields(text):
     return subfields
 
 
+BLANK = {"", " ", "#", "_", "\\"}  # how cataloguers write a blank indicator
+
+
 def from_rows(leader, rows, strict=True):
     """(MARC-in-JSON, errors). Errors name the row they are about.
 
-    ``strict`` False (records copied from elsewhere) skips the leader and 008 checks.
+    ``strict`` False (records copied from elsewhere) skips the leader and 008 checks, and
+    tidies what we need not bother the cataloguer with (stray indicators, empty subfields).
     """
     errors = leader_errors(leader) if strict else []
     fields = []
@@ -108,26 +148,37 @@ def from_rows(leader, rows, strict=True):
         if not tag and not row.value.strip():
             continue  # an empty row the editor left
         where = _("Row %(n)s (%(tag)s): ") % {"n": number, "tag": tag or "?"}
-        if not re.fullmatch(r"\d{3}", tag):
-            errors.append(where + _("a tag is three digits."))
+        if not re.fullmatch(r"\d{3}", tag) or tag == "000":
+            errors.append(where + _("a tag is three digits, from 001 to 999."))
             continue
         if tag.startswith("00"):
             value = nfc(row.value)
-            if tag == "008" and strict:
+            if not value.strip():
+                errors.append(where + _("a control field needs data."))
+            elif tag == "008" and strict:
                 errors += [where + e for e in fixed_field_errors(value, leader)]
             fields.append({tag: value})
             continue
-        ind1, ind2 = (row.ind1 or " "), (row.ind2 or " ")
+        ind1, ind2 = (" " if row.ind1 in BLANK else row.ind1), (" " if row.ind2 in BLANK else row.ind2)
+        if not strict:  # a copied record's stray indicators become blanks
+            ind1, ind2 = (i if re.fullmatch(r"[0-9a-z ]", i) else " " for i in (ind1, ind2))
         if len(ind1) != 1 or len(ind2) != 1 or not re.fullmatch(r"[0-9a-z ]{2}", ind1 + ind2):
-            errors.append(where + _("each indicator is one character (a digit, a letter or blank)."))
+            errors.append(where + _("each indicator is one character (a digit, a lower-case letter or blank)."))
             continue
         try:
             subfields = parse_subfields(row.value)
         except ValueError:
             errors.append(where + _("subfields are written $a text $b text, with one-character codes."))
             continue
+        empty = [code for sf in subfields for code, text in sf.items() if not text]
+        if empty and not strict:  # a copied record's empty subfields are dropped
+            subfields = [sf for sf in subfields if next(iter(sf.values()))]
+            if not subfields:
+                continue
+        elif empty:
+            errors.append(where + _("subfield $%(code)s is empty.") % {"code": empty[0]})
+            continue
         fields.append({tag: {"ind1": ind1, "ind2": ind2, "subfields": subfields}})
-    if not any("245" in f for f in fields):
-        errors.append(_("A record needs a title field (245)."))
     fields.sort(key=lambda f: next(iter(f)))  # stable: the order within a tag is kept
-    return {"leader": leader, "fields": fields}, errors
+    data = {"leader": leader, "fields": fields}
+    return data, errors + structure_errors(data)

@@ -9,4 +9,5 @@ MESSAGES = [
     gettext_noop("The location belongs to another library."),
     gettext_noop("A barcode is required."),
     gettext_noop("Barcode %(barcode)s is already used in the network."),
+    gettext_noop("The barcode is too long."),
 ]

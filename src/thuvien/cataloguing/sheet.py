@@ -7,10 +7,7 @@ matches an existing record by ISBN, or by a control number made from its own
 description, so importing the same sheet twice changes nothing.
 """
 
-import csv
-import datetime
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -22,13 +19,26 @@ from django.utils.translation import gettext_lazy
 from thuvien.catalog import services
 from thuvien.catalog.identifiers import normalize_isbn
 from thuvien.catalog.models import BibRecord, Item, RecordIdentifier
-from thuvien.cataloguing.description import Description, apply_description, parse_year, split_list, validate
-from thuvien.core.vietnamese import fold, nfc
+from thuvien.cataloguing.copies import barcode_error
+from thuvien.cataloguing.description import (
+    CATALOGUING_AGENCY,
+    Description,
+    apply_description,
+    is_ddc,
+    parse_year,
+    split_list,
+    validate,
+)
+from thuvien.cataloguing.sheetfile import (  # noqa: F401 (the sheet's public names)
+    MAX_BYTES,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    SheetError,
+    open_sheet,
+)
+from thuvien.core.vietnamese import fold
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
 MAX_COPIES = 200
-MAX_COLUMNS = 60
 
 COLUMNS = {
     "title": gettext_lazy("Title"),
@@ -57,75 +67,10 @@ HEADER_WORDS = [
 ]
 
 
-class SheetError(Exception):
-    """The file cannot be read as a spreadsheet; the message is for the user."""
-
-
-def read_sheet(content, filename):
-    """(headers, rows) from the bytes of an .xlsx or .csv file; rows are lists of str."""
-    if not content:
-        raise SheetError(_("The file is empty."))
-    if len(content) > MAX_BYTES:
-        raise SheetError(_("The file is too large (at most %(mb)s MB).") % {"mb": MAX_BYTES // (1024 * 1024)})
-    name = (filename or "").lower()
-    if name.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
-        rows = _read_xlsx(content)
-    elif name.endswith((".csv", ".txt", ".tsv")):
-        rows = _read_csv(content)
-    else:
-        raise SheetError(_("This is not a spreadsheet: upload an .xlsx or .csv file."))
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise SheetError(_("The spreadsheet has no rows."))
-    if len(rows) - 1 > MAX_ROWS:
-        raise SheetError(_("The spreadsheet has too many rows (at most %(n)s).") % {"n": MAX_ROWS})
-    headers = [h.strip() for h in rows[0]]
-    width = max(len(r) for r in rows)
-    headers += [""] * (width - len(headers))
-    return headers, [r + [""] * (width - len(r)) for r in rows[1:]]
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return str(value.year)  # a year typed into a date-formatted cell
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return nfc(str(value)).strip()
-
-
-def _read_xlsx(content):
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # any file openpyxl cannot open is, for the user, not a spreadsheet
-        raise SheetError(_("This is not a spreadsheet: upload an .xlsx or .csv file.")) from exc
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-            rows.append([_cell(v) for v in row])
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        book.close()
-
-
-def _read_csv(content):
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SheetError(_("The CSV file is not in UTF-8: save it as “CSV UTF-8” and try again.")) from exc
-    if "\x00" in text:
-        raise SheetError(_("This is not a spreadsheet: upload an .xlsx or .csv file."))
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [[nfc(c).strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+def read_sheet(content, filename, encoding="auto"):
+    """(headers, rows) from the bytes of a spreadsheet file; rows are lists of str."""
+    found = open_sheet(content, filename, encoding)
+    return found.headers, found.rows
 
 
 def guess_mapping(headers):
@@ -279,9 +224,11 @@ def _plan_row(row, library, seen_barcodes):
         row.errors.append(_("The year “%(year)s” is not a year.") % {"year": values["year"]})
     isbns = [i for i in re.split(r"[;,\s]+", values["isbn"]) if i and i not in ("-",)]
     isbns = [i for i in isbns if not i.startswith("(")]
+    # "895.9223 T450H" is a DDC number and a call number; "V23" (another scheme) only a call number.
+    ddc = values["ddc"].split(" ")[0] if values["ddc"] else ""
     desc = Description(
         title=values["title"], authors=split_list(values["author"]), publisher=values["publisher"],
-        place=values["place"], year=year, isbns=isbns, ddc=values["ddc"].split(" ")[0] if values["ddc"] else "",
+        place=values["place"], year=year, isbns=isbns, ddc=ddc if is_ddc(ddc) else "",
         subjects=split_list(values["subject"]), language="vie",
     )
     row.errors += validate(desc)
@@ -297,7 +244,7 @@ def _plan_row(row, library, seen_barcodes):
     key = _row_key(desc)
     data = apply_description(None, desc)
     # Our own control number, so a re-import finds the record even without an ISBN.
-    data["fields"][:0] = [{"001": f"SH{key[:14].upper()}"}, {"003": "VN-THUVIEN"}]
+    data["fields"][:0] = [{"001": f"SH{key[:14].upper()}"}, {"003": CATALOGUING_AGENCY}]
     row.description, row.marc = desc, data
     if len(listed) > 1:
         row.barcodes = listed
@@ -307,12 +254,15 @@ def _plan_row(row, library, seen_barcodes):
     else:
         row.barcodes = _barcodes(listed[0] if listed else "", copies, key, library)
     for code in row.barcodes:
+        error = barcode_error(code)
+        if error:
+            row.errors.append(error)
         if code in seen_barcodes:
             row.errors.append(_("Barcode %(barcode)s is also on row %(row)s.")
                               % {"barcode": code, "row": seen_barcodes[code]})
         seen_barcodes.setdefault(code, row.number)
     pairs = [("isbn", n) for n in (normalize_isbn(i) for i in isbns) if n]
-    pairs.append(("control", f"VN-THUVIEN|SH{key[:14].upper()}"))
+    pairs.append(("control", f"{CATALOGUING_AGENCY}|SH{key[:14].upper()}"))
     row.pairs = pairs
     row.call_number = values["ddc"][:100]
 

@@ -1,5 +1,6 @@
 """An SRU 1.2 client for copy cataloguing: searchRetrieve with recordSchema=marcxml."""
 
+import http.client
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -52,9 +53,9 @@ def search(base_url, text, maximum=10):
     if not url.startswith(("http://", "https://")):
         raise SruError(_("The server address must start with http:// or https://."))
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 (http/https only)
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
             body = response.read(MAX_RESPONSE + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
         raise SruError(_("The server did not answer: %(reason)s") % {"reason": getattr(exc, "reason", exc)}) from exc
     if len(body) > MAX_RESPONSE:
         raise SruError(_("The server's answer is too large."))

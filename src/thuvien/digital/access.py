@@ -1,7 +1,7 @@
 """Who may see a digital object or page. Every door (pages, IIIF, downloads, OCR text,
 search inside, API, OAI/SRU/open data) asks here.
 
-Levels: open (everyone), registered (a logged-in reader or staff), onsite (a client on
+Levels: open (everyone), registered (a reader with a valid card, or staff), onsite (a client on
 the owning library's network, or staff), staff (staff of the owning library, or a
 network administrator), closed (only digitisers of the owning library, to manage it).
 A page's override can only tighten its object's level. A restricted catalogue record
@@ -19,9 +19,9 @@ from thuvien.accounts import permissions
 from thuvien.accounts.models import Role
 from thuvien.digital.models import ACCESS_RANK, AccessLevel, DigitalFile, DigitalObject
 
-# Levels whose text may go into the public catalogue index (search shows the hit, the
-# page itself still asks here).
-INDEXABLE_LEVELS = (AccessLevel.OPEN, AccessLevel.REGISTERED)
+# Levels whose text may go into the catalogue index. The index answers everyone (OPAC,
+# API, SRU), and a phrase that finds a record tells what its text says: only open text.
+INDEXABLE_LEVELS = (AccessLevel.OPEN,)
 
 
 @dataclass
@@ -50,9 +50,20 @@ def client_ip(request):
 
 
 def is_registered_reader(user):
-    """Hook: a registered reader. Until circulation's readers are merged, any
-    authenticated account counts."""
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+    """A reader whose card is valid: active (not waiting for approval, blocked or erased)
+    and not expired. Read once per request's user."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    cached = getattr(user, "_thuvien_registered_reader", None)
+    if cached is None:
+        from django.utils import timezone
+
+        from thuvien.circulation.models import Reader, ReaderStatus
+
+        cached = (Reader.objects.filter(user=user, status=ReaderStatus.ACTIVE)
+                  .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate())).exists())
+        user._thuvien_registered_reader = cached
+    return cached
 
 
 @lru_cache(maxsize=256)
@@ -84,13 +95,16 @@ def _is_staff_of(user, library_id):
     return False
 
 
-def level_of(target):
-    """The effective level of a DigitalObject or DigitalFile."""
+def level_of(target, override=""):
+    """The effective level of a DigitalObject or DigitalFile (or of an object's page
+    whose own level is ``override``)."""
     if isinstance(target, DigitalFile):
         level = target.effective_access
         record = target.object.record
     else:
         level = target.access
+        if override and ACCESS_RANK[override] > ACCESS_RANK[level]:
+            level = override
         record = target.record
     if record.is_deleted:
         return AccessLevel.CLOSED
@@ -120,6 +134,12 @@ def can_view(who, target, ip=None):
     visitor = who if isinstance(who, Visitor) else Visitor.of(who, ip)
     obj = target.object if isinstance(target, DigitalFile) else target
     return allows(level_of(target), visitor, obj.library_id, obj.library.onsite_ip_ranges)
+
+
+def can_view_page(who, obj, override):
+    """``can_view`` for a page of ``obj`` known only by its own level ``override``."""
+    visitor = who if isinstance(who, Visitor) else Visitor.of(who)
+    return allows(level_of(obj, override), visitor, obj.library_id, obj.library.onsite_ip_ranges)
 
 
 def hides_existence(target):

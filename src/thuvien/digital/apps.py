@@ -15,6 +15,7 @@ class DigitalConfig(AppConfig):
         register_contributor(fulltext.contribute)
         # A change of access changes what the catalogue index may hold of the text.
         post_save.connect(_reindex_record, sender=DigitalObject, dispatch_uid="digital-reindex")
+        post_save.connect(_reindex_page_record, sender=DigitalFile, dispatch_uid="digital-reindex-page")
         # Access facts of pages are cached for the image server; any change drops them.
         for model in (DigitalObject, DigitalFile, Library, BibRecord):
             post_save.connect(serving.clear_cache, sender=model, dispatch_uid=f"digital-cache-{model.__name__}")
@@ -25,3 +26,10 @@ def _reindex_record(sender, instance, **kwargs):
     from thuvien.search.queue import enqueue
 
     enqueue([instance.record_id])
+
+
+def _reindex_page_record(sender, instance, raw=False, **kwargs):
+    from thuvien.search.queue import enqueue
+
+    if not raw:
+        enqueue([instance.object.record_id])

@@ -14,8 +14,8 @@ def progress_bars(rows, width=640, bar=16, label=18, gap=12):
     height = len(rows) * step + 24
     title = escape(_("Progress against the targets"))
     target_label = escape(_("target"))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="progress-chart" role="img" '
-             f'viewBox="0 0 {width} {height}" style="max-width:{width}px;width:100%" aria-label="{title}">']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="progress-chart" role="img" '
+              f'viewBox="0 0 {width} {height}" style="max-width:{width}px;width:100%" aria-label="{title}">')]
     for n, row in enumerate(rows):
         y = n * step
         done = min(100.0, row.percent) / 100 * chart_width

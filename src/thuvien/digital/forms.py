@@ -2,7 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thuvien.digital.models import (
-    STAGE_ORDER, AccessLevel, Collection, Deposit, DigitalObject, DigitisationProject, Stage,
+    STAGE_ORDER,
+    AccessLevel,
+    Collection,
+    Deposit,
+    DigitalObject,
+    DigitisationProject,
+    Stage,
 )
 from thuvien.network.models import Library
 
@@ -33,6 +39,21 @@ class ProjectForm(forms.ModelForm):
         if libraries is not None:
             self.fields["library"].queryset = libraries
             self.fields["collection"].queryset = Collection.objects.filter(library__in=libraries)
+
+
+class CollectionForm(forms.ModelForm):
+    class Meta:
+        model = Collection
+        fields = ["code", "name", "kind", "library", "target_percent", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, libraries=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if libraries is not None:
+            self.fields["library"].queryset = libraries
+
+    def validate_unique(self):
+        pass  # an existing code is changed, not refused (workflow.save_collection)
 
 
 class SelectRecordsForm(forms.Form):

@@ -19,8 +19,8 @@ def write_words(words, width, height):
         else:
             lines.append([word])
     out = ["<?xml version='1.0' encoding='UTF-8'?>",
-           "<html xmlns='http://www.w3.org/1999/xhtml'><head><meta charset='utf-8'/>"
-           "<meta name='ocr-system' content='thuvien pdf text layer'/></head><body>",
+           ("<html xmlns='http://www.w3.org/1999/xhtml'><head><meta charset='utf-8'/>"
+            "<meta name='ocr-system' content='thuvien pdf text layer'/></head><body>"),
            f"<div class='ocr_page' title='bbox 0 0 {width} {height}'>"]
     for line in lines:
         x0, y0 = min(w[1] for w in line), min(w[2] for w in line)

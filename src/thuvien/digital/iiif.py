@@ -3,6 +3,8 @@
 URLs are absolute, built from the request (``base`` = scheme://host).
 """
 
+from urllib.parse import urlencode
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -108,6 +110,10 @@ def manifest(base, obj, pages):
     metadata.append({"label": both(_("Access")), "value": both(AccessLevel(obj.access).label)})
     if obj.donor:
         metadata.append({"label": both(_("Given by")), "value": plain(obj.donor)})
+    if obj.donated_on:
+        metadata.append({"label": both(_("Date given")), "value": plain(obj.donated_on.isoformat())})
+    if obj.provenance_note:
+        metadata.append({"label": both(_("Provenance")), "value": plain(obj.provenance_note)})
     title = nfc(obj.label or record.title)
     document = {
         "@context": PRESENTATION_CONTEXT,
@@ -193,5 +199,5 @@ def search_answer(base, obj, pages, query):
                 "body": {"type": "TextualBody", "value": text, "format": "text/plain"},
                 "target": f"{canvas_url(base, obj.pk, page.order)}#xywh={x},{y},{w},{h}",
             })
-    return {"@context": SEARCH_CONTEXT, "id": f"{search_url(base, obj.pk)}?q={query}",
+    return {"@context": SEARCH_CONTEXT, "id": f"{search_url(base, obj.pk)}?{urlencode({'q': query})}",
             "type": "AnnotationPage", "items": items}

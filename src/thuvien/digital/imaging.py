@@ -76,17 +76,23 @@ def _check_pdf(path):
         boxes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages[:count]]
     except Refused:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as error:
+    except PdfReadError as error:
         raise Refused(_("the PDF is damaged (%(error)s)") % {"error": str(error)[:120]}) from None
+    except Exception as error:  # noqa: BLE001 - a hostile PDF can break the parser in any way
+        raise Refused(_("the PDF is damaged (%(error)s)") % {"error": type(error).__name__}) from None
     if count == 0:
         raise Refused(_("the PDF has no pages"))
-    if count > settings.DIGITAL_MAX_PDF_PAGES:
-        raise Refused(_("the PDF has too many pages (%(count)d; the limit is %(limit)d)") % {
-            "count": count, "limit": settings.DIGITAL_MAX_PDF_PAGES})
+    _check_page_count(count)
     scale = settings.DIGITAL_PDF_DPI / 72
     for width, height in boxes:
         _check_pixels(width * scale, height * scale)
     return [PageSource(path, "application/pdf", n + 1) for n in range(count)]
+
+
+def _check_page_count(count):
+    if count > settings.DIGITAL_MAX_PDF_PAGES:
+        raise Refused(_("the file has too many pages (%(count)d; the limit is %(limit)d)") % {
+            "count": count, "limit": settings.DIGITAL_MAX_PDF_PAGES})
 
 
 def _check_pixels(width, height):
@@ -105,19 +111,25 @@ def _check_image(path, mime):
             width, height = image.size
             _check_pixels(width, height)
             frames = getattr(image, "n_frames", 1) if mime == "image/tiff" else 1
+            _check_page_count(frames)
+            if frames > 1:  # every frame of a TIFF may declare its own size
+                for n in range(1, frames):
+                    image.seek(n)
+                    _check_pixels(*image.size)
     except Refused:
         raise
     except Image.DecompressionBombError:
         raise Refused(_("the image declares an enormous size (a decompression bomb?)")) from None
-    except (OSError, ValueError, SyntaxError) as error:
+    except (OSError, ValueError, SyntaxError, EOFError) as error:
         raise Refused(_("the image is damaged (%(error)s)") % {"error": str(error)[:120]}) from None
     if frames > 1:
         return [PageSource(path, mime, n + 1) for n in range(frames)]
     return [PageSource(path, mime)]
 
 
-def load_page(source):
-    """The page as an 8-bit sRGB image without alpha. Raises Refused if it cannot be read."""
+def load_page(source, decode=True):
+    """The page as an 8-bit sRGB (or grey) image without alpha. Raises Refused if it
+    cannot be read. ``decode=False`` leaves decoding to whoever reads the pixels."""
     pyvips = _vips()
     try:
         if source.mime_type == "application/pdf":
@@ -136,8 +148,9 @@ def load_page(source):
             image = image.cast("uchar")
         if image.bands == 2:
             image = image[0]
-        # Force decoding now, so a truncated file fails here, not half-way through tiling.
-        image = image.copy_memory()
+        if decode:
+            # Force decoding now, so a truncated file fails here, not half-way through tiling.
+            image = image.copy_memory()
     except pyvips.Error as error:
         message = str(error).strip().splitlines()
         raise Refused(_("the image cannot be decoded (%(error)s)") % {
@@ -210,7 +223,7 @@ class PdfText:
             page = self._pdf.pages[page_number - 1]
             words = page.extract_words(keep_blank_chars=False, use_text_flow=True)
             page.flush_cache()
-        except Exception:  # a broken text layer is no text layer; the page is OCRed
+        except Exception:  # noqa: BLE001 - a broken text layer is no text layer; the page is OCRed
             return []
         return [(w["text"], round(w["x0"] * scale), round(w["top"] * scale),
                  round(w["x1"] * scale), round(w["bottom"] * scale)) for w in words if w["text"].strip()]

@@ -7,6 +7,7 @@ OCR of pages without a text layer runs afterwards as a background task.
 """
 
 import hashlib
+import logging
 import re
 import shutil
 import time
@@ -21,9 +22,17 @@ from django.utils.translation import gettext as _
 from thuvien.accounts import permissions
 from thuvien.digital import hocr, imaging
 from thuvien.digital.imaging import EXTENSIONS, Refused
-from thuvien.digital.models import AccessLevel, DigitalFile, DigitalObject, OcrStatus, TextSource
+from thuvien.digital.models import (
+    AccessLevel,
+    DigitalFile,
+    DigitalObject,
+    OcrStatus,
+    TextSource,
+)
+from thuvien.digital.textmatch import folded_words
 from thuvien.search.queue import enqueue
 
+log = logging.getLogger(__name__)
 OBJECTS_DIR = "digital/objects"
 SCRATCH_DIR = "digital/scratch"
 
@@ -128,6 +137,20 @@ def ingest(paths, record, access=AccessLevel.OPEN, collection=None, library=None
     return result
 
 
+def default_library(record):
+    """The owning library when none is given: the one library holding copies of the
+    record, or the provincial library if none holds any; None if that is not clear."""
+    from thuvien.catalog.models import Item, ItemStatus
+    from thuvien.network.models import Library, LibraryType
+
+    copies = Item.objects.filter(record=record).exclude(status=ItemStatus.WITHDRAWN)
+    holders = list(Library.objects.filter(pk__in=copies.values("library_id"))[:2])
+    if holders:
+        return holders[0] if len(holders) == 1 else None
+    provincial = Library.objects.filter(library_type=LibraryType.PROVINCIAL, is_active=True)
+    return provincial[0] if len(provincial[:2]) == 1 else None
+
+
 def _sweep_scratch(folder, max_age=2 * 24 * 3600):
     """Remove scratch left by an ingest that was killed (never one still running)."""
     if not folder.is_dir():
@@ -168,8 +191,15 @@ def _build(files, scratch, result, progress):
                 for source in sources:
                     source.path = stored
                     built.append(_build_page(source, scratch, len(pages) + len(built) + 1, text_layer))
-        except (Refused, OSError) as refusal:
-            result.refused.append((path.name, str(refusal)))
+        except Exception as error:
+            if isinstance(error, Refused):
+                message = str(error)
+            elif isinstance(error, OSError):
+                message = _("the file cannot be read or stored (%(error)s)") % {"error": error.strerror or error}
+            else:
+                log.exception("ingest of %s failed", path)
+                message = _("the file could not be processed (%(error)s)") % {"error": type(error).__name__}
+            result.refused.append((path.name, message))
             stored.unlink(missing_ok=True)
             for leftover in (scratch / "pages").glob("*") if (scratch / "pages").is_dir() else []:
                 if int(leftover.name) > len(pages):
@@ -191,12 +221,14 @@ def _build_page(source, scratch, order, text_layer):
     imaging.make_tiles(image, scratch / page_dir / "iiif")
     row = {"order": order, "pdf_page": source.page,
            "width": image.width, "height": image.height, "iiif_dir": f"{page_dir}/iiif",
-           "ocr_status": OcrStatus.PENDING, "text_source": TextSource.NONE, "text": "", "hocr_path": ""}
+           "ocr_status": OcrStatus.PENDING, "text_source": TextSource.NONE, "text": "", "text_folded": "",
+           "hocr_path": ""}
     if source.mime_type == "application/pdf":
         words = text_layer.words(source.page)
         if words:
             data = hocr.write_words(words, image.width, image.height).encode()
             (scratch / page_dir / "page.hocr").write_bytes(data)
-            row.update(ocr_status=OcrStatus.DONE, text_source=TextSource.PDF, text=hocr.text(data),
-                       hocr_path=f"{page_dir}/page.hocr")
+            text = hocr.text(data)
+            row.update(ocr_status=OcrStatus.DONE, text_source=TextSource.PDF, text=text,
+                       text_folded=folded_words(text), hocr_path=f"{page_dir}/page.hocr")
     return row

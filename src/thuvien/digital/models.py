@@ -114,6 +114,8 @@ class DigitalFile(models.Model):
     ocr_status = models.CharField(max_length=10, choices=OcrStatus.choices, default=OcrStatus.PENDING)
     text_source = models.CharField(max_length=5, choices=TextSource.choices, blank=True)
     text = models.TextField(blank=True)
+    # ``text`` folded (no diacritics, đ→d), words between single spaces: found with LIKE.
+    text_folded = models.TextField(blank=True, default="", editable=False)
     hocr_path = models.CharField(max_length=500, blank=True)
     iiif_dir = models.CharField(max_length=500)  # static tiles, relative to MEDIA_ROOT
 

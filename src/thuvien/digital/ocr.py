@@ -11,6 +11,7 @@ from django.db import transaction
 
 from thuvien.digital import hocr, imaging
 from thuvien.digital.models import DigitalFile, OcrStatus, TextSource, media_path
+from thuvien.digital.textmatch import folded_words
 
 log = logging.getLogger(__name__)
 OCR_TIMEOUT = 600
@@ -33,7 +34,8 @@ def recognise(image, languages=None):
 @functools.lru_cache(maxsize=1)
 def installed_languages():
     try:
-        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30,
+                             check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return frozenset()
     return frozenset(line.strip() for line in out.splitlines()[1:] if line.strip())
@@ -66,13 +68,16 @@ def ocr_page(page, languages=None):
     hocr_relative = str(Path(page.iiif_dir).parent / "page.hocr")
     target = media_path(hocr_relative)
     target.write_bytes(data)
+    text = hocr.text(data)
     DigitalFile.objects.filter(pk=page.pk).update(
-        ocr_status=OcrStatus.DONE, text_source=TextSource.OCR, text=hocr.text(data), hocr_path=hocr_relative)
+        ocr_status=OcrStatus.DONE, text_source=TextSource.OCR, text=text, text_folded=folded_words(text),
+        hocr_path=hocr_relative)
     return True
 
 
-def ocr_object(object_id):
-    """OCR every waiting page of an object, then re-index its record."""
+def ocr_object(object_id, retry_failed=False):
+    """OCR every waiting page of an object (and failed ones with ``retry_failed``), then
+    re-index its record."""
     from thuvien.digital.models import DigitalObject
     from thuvien.search.queue import enqueue
 
@@ -81,7 +86,8 @@ def ocr_object(object_id):
     if obj is None:
         return 0
     languages = languages_for(obj)
-    for page in DigitalFile.objects.filter(object_id=object_id, ocr_status=OcrStatus.PENDING).order_by("order"):
+    statuses = [OcrStatus.PENDING, OcrStatus.FAILED] if retry_failed else [OcrStatus.PENDING]
+    for page in DigitalFile.objects.filter(object_id=object_id, ocr_status__in=statuses).order_by("order"):
         done += ocr_page(page, languages)
     with transaction.atomic():
         enqueue([obj.record_id])

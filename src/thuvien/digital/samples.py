@@ -51,6 +51,31 @@ def born_digital_pdf(pages, path):
     return Path(path)
 
 
+def text_pdf(pages, path):
+    """A born-digital PDF (text layer, embedded DejaVu font) with reportlab, which the
+    application installs (``born_digital_pdf`` needs the test-only fpdf2)."""
+    import textwrap
+
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if "DejaVuSerif" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DejaVuSerif", FONT))
+    pdf = canvas.Canvas(str(path), pagesize=A5)
+    _width, height = A5
+    for text in pages:
+        pdf.setFont("DejaVuSerif", 12)
+        y = height - 60
+        for line in textwrap.wrap(text, 48):
+            pdf.drawString(40, y, line)
+            y -= 18
+        pdf.showPage()
+    pdf.save()
+    return Path(path)
+
+
 def scanned_pdf(texts, path, size=(1240, 1754)):
     """A PDF of page images only (no text layer), like a scanner makes."""
     from PIL import Image

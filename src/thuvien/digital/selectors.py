@@ -26,7 +26,8 @@ def visible_objects(record, request, query=""):
             "access": obj.access,
             "collection": obj.collection.code if obj.collection_id else None,
             "library": obj.library.code,
-            "pages": obj.files.count(),
+            "pages": sum(1 for level in obj.files.values_list("access", flat=True)
+                         if access.can_view_page(request, obj, level)),
             "manifest": f"{base}/iiif/manifest/{obj.pk}.json",
             "viewer": f"{base}/digital/{obj.pk}/",
             "licence": obj.licence,

@@ -123,7 +123,7 @@ def tile_path(facts, region, size, rotation, name):
         region = f"0,0,{facts.width},{facts.height}"
     if size == "max":
         try:
-            x, y, w, h = (int(v) for v in region.split(","))
+            _x, _y, w, h = (int(v) for v in region.split(","))
         except ValueError:
             return None
         size = f"{w},{h}"

@@ -20,11 +20,21 @@ from thuvien.accounts.models import StaffRole
 from thuvien.catalog.models import BibRecord
 from thuvien.digital import charts, workflow
 from thuvien.digital.forms import (
-    AcceptDepositForm, DepositForm, ProjectForm, RejectDepositForm, SelectRecordsForm, SendBackForm,
+    AcceptDepositForm,
+    DepositForm,
+    ProjectForm,
+    RejectDepositForm,
+    SelectRecordsForm,
+    SendBackForm,
     UploadScansForm,
 )
 from thuvien.digital.ingest import IngestError, _safe_name
-from thuvien.digital.models import STAGE_ORDER, Deposit, DigitisationItem, DigitisationProject
+from thuvien.digital.models import (
+    STAGE_ORDER,
+    Deposit,
+    DigitisationItem,
+    DigitisationProject,
+)
 from thuvien.network.models import Library
 
 
@@ -283,3 +293,51 @@ def object_edit(request, object_id):
             return redirect("digital:staff_object", obj.pk)
     return render(request, "digital/staff/object.html", {
         "object": obj, "form": form, "pages": pages, "levels": AccessLevel.choices})
+
+
+def onsite_networks(request):
+    """Library administrators: the networks of their reading rooms (on-site-only documents)."""
+    from thuvien.digital import access, onsite
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    libraries = list(onsite.editable_libraries(request.user))
+    if not libraries:
+        raise PermissionDenied
+    errors = {}
+    if request.method == "POST":
+        library = next((lib for lib in libraries if str(lib.pk) == request.POST.get("library")), None)
+        if library is None:
+            raise Http404
+        try:
+            onsite.set_ranges(request.user, library, request.POST.get("ranges", ""))
+        except ValidationError as error:
+            errors[library.pk] = error.messages
+            library.onsite_ip_ranges = request.POST.get("ranges", "")
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("digital:staff_onsite")
+    ip = access.client_ip(request)
+    rows = [(lib, errors.get(lib.pk, []), access.ip_in_ranges(ip, lib.onsite_ip_ranges)) for lib in libraries]
+    return render(request, "digital/staff/onsite.html", {"rows": rows, "ip": ip})
+
+
+@digitiser_required
+def collections(request):
+    """The network's digital collections; digitisers add or change their libraries' ones."""
+    from thuvien.digital.forms import CollectionForm
+    from thuvien.digital.models import Collection
+
+    libraries = _libraries(request.user).exclude(library_type="network")
+    form = CollectionForm(request.POST or None, libraries=libraries)
+    if request.method == "POST" and form.is_valid():
+        try:
+            collection = workflow.save_collection(request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, getattr(error, "messages", None) or _("You may not digitise for this library."))
+        else:
+            messages.success(request, _("Collection %(code)s saved.") % {"code": collection.code})
+            return redirect("digital:staff_collections")
+    return render(request, "digital/staff/collections.html", {
+        "collections": Collection.objects.select_related("library").order_by("library__name_sort", "code"),
+        "form": form})

@@ -26,6 +26,8 @@ urlpatterns = [
     path("staff/digital/items/<int:item_id>/upload", staff_views.item_upload, name="staff_item_upload"),
     path("staff/digital/objects/<int:object_id>/", staff_views.object_edit, name="staff_object"),
     path("staff/digital/progress/", staff_views.progress, name="staff_progress"),
+    path("staff/digital/onsite/", staff_views.onsite_networks, name="staff_onsite"),
+    path("staff/digital/collections/", staff_views.collections, name="staff_collections"),
     path("staff/digital/deposits/", staff_views.deposits, name="staff_deposits"),
     path("staff/digital/deposits/<int:deposit_id>/", staff_views.deposit_detail, name="staff_deposit"),
 ]

@@ -6,11 +6,10 @@ import json
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from thuvien.accounts import permissions
-from thuvien.digital import access, iiif, imaging, serving
+from thuvien.digital import access, iiif, iiif_image, imaging, serving
 from thuvien.digital.models import DigitalFile, DigitalObject, media_path
 
 JSON_LD = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
@@ -41,7 +40,10 @@ def info_json(request, file_id):
         info = json.loads((facts.iiif_dir / "info.json").read_text())
     except OSError:
         raise Http404 from None
-    info = {"@context": iiif.IMAGE_CONTEXT, "id": iiif.image_service_url(_base(request), file_id), **info}
+    info = {"@context": iiif.IMAGE_CONTEXT, "id": iiif.image_service_url(_base(request), file_id), **info,
+            "maxArea": iiif_image.max_area((size["width"], size["height"]) for size in info.get("sizes", ())),
+            "extraFeatures": iiif_image.EXTRA_FEATURES, "extraQualities": iiif_image.EXTRA_QUALITIES,
+            "extraFormats": iiif_image.EXTRA_FORMATS}
     return _json(request, info, facts.level, 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"',
                  shared=True)
 
@@ -52,9 +54,27 @@ def image(request, file_id, region, size, rotation, name):
     if isinstance(facts, HttpResponse):
         return facts
     path = serving.tile_path(facts, region, size, rotation, name)
-    if path is None:
-        raise Http404
-    return serving.send_file(path, "image/jpeg", facts.level)
+    if path is not None:
+        return serving.send_file(path, "image/jpeg", facts.level)
+    return _rendered(facts, region, size, rotation, name)
+
+
+def _rendered(facts, region, size, rotation, name):
+    """A request no static file answers: rendered, or the IIIF error status with a reason."""
+    sizes = iiif_image.made_sizes(facts.iiif_dir)
+    if not sizes:
+        raise Http404  # the page's files are gone
+    try:
+        wanted = iiif_image.parse(region, size, rotation, name, facts.width, facts.height,
+                                  iiif_image.max_area((w, h) for w, h, _path in sizes))
+        page = DigitalFile.objects.only("path", "mime_type", "pdf_page").get(pk=facts.file_id)
+        data = iiif_image.render(wanted, facts.width, facts.height, sizes,
+                                 imaging.PageSource(media_path(page.path), page.mime_type, page.pdf_page))
+    except iiif_image.IIIFError as error:
+        return HttpResponse(str(error), status=error.status, content_type="text/plain; charset=utf-8")
+    except (imaging.Refused, DigitalFile.DoesNotExist):
+        raise Http404 from None
+    return serving.cache_headers(HttpResponse(data, content_type=wanted.content_type), facts.level)
 
 
 def _object_for(request, object_id):
@@ -155,7 +175,7 @@ def viewer(request, object_id):
 def dublin_core(request, object_id):
     from thuvien.digital.dublin_core import oai_dc_xml
 
-    obj, pages = _object_for(request, object_id)
+    obj, _pages = _object_for(request, object_id)
     if isinstance(obj, HttpResponse):
         return obj
     response = HttpResponse(oai_dc_xml(obj, _base(request)), content_type="application/xml; charset=utf-8")

@@ -2,6 +2,7 @@
 → published, and can be sent back with a reason. Every move is kept in the history."""
 
 import math
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -15,9 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thuvien.accounts import permissions
+from thuvien.core.vietnamese import nfc, sort_key
 from thuvien.digital.models import (
-    STAGE_ORDER, Collection, Deposit, DepositStatus, DigitisationEvent, DigitisationItem,
-    DigitisationProject, Stage,
+    STAGE_ORDER,
+    Collection,
+    Deposit,
+    DepositStatus,
+    DigitisationEvent,
+    DigitisationItem,
+    DigitisationProject,
+    Stage,
 )
 
 
@@ -26,11 +34,41 @@ def _require(actor, library_id):
         raise PermissionDenied(_("You may not digitise for this library."))
 
 
+COLLECTION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")  # also an OAI-PMH setSpec part
+
+
+@transaction.atomic
+def save_collection(actor, code, name, library, kind="other", target_percent=70, description=""):
+    """Create a collection, or change it (found by its code) if ``actor`` digitises for its owner."""
+    code = (code or "").strip()
+    if not COLLECTION_CODE.match(code):
+        raise ValidationError(_("The code is 1 to 32 letters (without diacritics), digits, dots, dashes or "
+                                "underscores, such as NB-DIACHI."))
+    if not 1 <= int(target_percent) <= 100:
+        raise ValidationError(_("The target is a percentage from 1 to 100."))
+    if not nfc(name or "").strip():
+        raise ValidationError(_("Give the collection a name."))
+    existing = Collection.objects.select_for_update().filter(code=code).first()
+    for owner in {library.pk, existing.library_id if existing else library.pk}:
+        if actor is not None:
+            _require(actor, owner)
+    values = {"name": nfc(name).strip(), "library": library, "kind": kind, "target_percent": int(target_percent),
+              "description": nfc(description or "").strip()}
+    if existing is None:
+        return Collection.objects.create(code=code, **values)
+    for field_name, value in values.items():
+        setattr(existing, field_name, value)
+    existing.save()
+    return existing
+
+
 @transaction.atomic
 def create_project(actor, name, library, collection, target_count):
     _require(actor, library.pk)
     if target_count < 1:
         raise ValidationError(_("The number of documents must be at least 1."))
+    if collection.library_id != library.pk:
+        raise ValidationError(_("The collection belongs to another library."))
     return DigitisationProject.objects.create(name=name, library=library, collection=collection,
                                               target_count=target_count)
 
@@ -126,10 +164,14 @@ def queues(actor):
 
 @dataclass
 class Progress:
+    """Documents digitised (published) against the plan's goal: ``target_percent`` of the
+    documents in scope, or the sum of several projects' goals (``goal``)."""
+
     label: str
     documents: int
     digitised: int
-    target_percent: int
+    target_percent: float
+    fixed_goal: int | None = None
 
     @property
     def percent(self):
@@ -137,6 +179,8 @@ class Progress:
 
     @property
     def goal(self):
+        if self.fixed_goal is not None:
+            return self.fixed_goal
         return math.ceil(self.documents * self.target_percent / 100)
 
     @property
@@ -157,14 +201,19 @@ def progress_by_collection():
 
 
 def progress_by_library():
-    by_library = {}
+    """Per library, over all its projects: each project's goal is its collection's target."""
+    by_library, weighted = {}, {}
     for project in DigitisationProject.objects.select_related("library", "collection").annotate(
             digitised=Count("items", filter=Q(items__stage=Stage.PUBLISHED))):
-        row = by_library.setdefault(project.library_id, Progress(project.library.name, 0, 0,
-                                                                 project.collection.target_percent))
+        row = by_library.setdefault(project.library_id, Progress(project.library.name, 0, 0, 0, 0))
         row.documents += project.target_count
         row.digitised += project.digitised
-    return sorted(by_library.values(), key=lambda p: p.label)
+        row.fixed_goal += math.ceil(project.target_count * project.collection.target_percent / 100)
+        weighted[project.library_id] = (weighted.get(project.library_id, 0)
+                                        + project.target_count * project.collection.target_percent)
+    for library_id, row in by_library.items():  # the targets' average, weighted by documents
+        row.target_percent = round(weighted[library_id] / row.documents, 1) if row.documents else 0
+    return sorted(by_library.values(), key=lambda p: sort_key(p.label))
 
 
 # Deposits -----------------------------------------------------------------------
@@ -203,6 +252,7 @@ def offer_deposit(library, depositor, email, title, uploaded_files, phone="", de
                 for chunk in f.chunks():
                     out.write(chunk)
             names.append(name)
+        _check_offered(target, names, files)
         with transaction.atomic():
             return Deposit.objects.create(
                 library=library, depositor=depositor, email=email, phone=phone, title=title,
@@ -211,6 +261,20 @@ def offer_deposit(library, depositor, email, title, uploaded_files, phone="", de
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
+
+
+def _check_offered(folder, names, files):
+    """Refuse the offer, with every file's reason, if any file is not a usable document."""
+    from thuvien.digital.imaging import Refused, check_file
+
+    problems = []
+    for name, upload in zip(names, files):
+        try:
+            check_file(folder / name)
+        except Refused as refusal:
+            problems.append(f"{upload.name}: {refusal}")
+    if problems:
+        raise ValidationError(problems)
 
 
 def deposit_paths(deposit):

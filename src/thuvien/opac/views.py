@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from thuvien.catalog.marc import notes_of, physical_description_of
 from thuvien.catalog.models import BibRecord, ItemStatus, Visibility
+from thuvien.digital.fulltext import attach_text_hits
 from thuvien.opac import selectors
 
 MAX_ID = 2**63 - 1  # larger numbers cannot be a database key
@@ -41,6 +42,7 @@ def search(request, code=None):
             raise Http404
     query = selectors.Query.from_params(request.GET, library=library.code if library else "")
     result, hits = selectors.run(query)
+    attach_text_hits(hits, query.q, request)  # pages of digitised documents holding the words
     names = selectors.library_names()
     chosen = selectors.selected_filters(query, names)
     if library is not None:

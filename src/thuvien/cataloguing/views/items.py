@@ -1,18 +1,17 @@
 """Copies of a record in the cataloguer's own library, and their labels."""
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from thuvien.accounts import permissions
 from thuvien.catalog import services
 from thuvien.catalog.models import BibRecord, Item, ItemStatus, ItemType
-from thuvien.cataloguing import access, labels
+from thuvien.cataloguing import access, copies, labels
 from thuvien.network.models import Location
 
 MAX_LABELS = 2000
@@ -24,27 +23,28 @@ SHELF_STATUSES = [(v, label) for v, label in ItemStatus.choices if v not in CIRC
 def _values(request, libraries, item=None):
     """Item values from the form, and errors."""
     post, errors = request.POST, []
-    library = libraries.filter(pk=post.get("library") or 0).first()
+    library = libraries.filter(pk=copies.as_id(post.get("library")) or 0).first()
     if library is None:
         errors.append(_("Choose one of your libraries."))
     location = None
     if post.get("location"):
-        location = Location.objects.filter(pk=post["location"] if post["location"].isdigit() else 0,
-                                           library=library).first()
+        location = Location.objects.filter(pk=copies.as_id(post["location"]) or 0, library=library).first()
         if location is None:
             errors.append(_("The location belongs to another library."))
-    price = None
-    if post.get("price", "").strip():
-        try:
-            price = Decimal(post["price"].replace(".", "").replace(",", "").strip())
-        except InvalidOperation:
-            errors.append(_("The price must be a number of đồng."))
+    price, error = copies.parse_price(post.get("price"))
+    if error:
+        errors.append(error)
+    barcode = post.get("barcode", "").strip()
+    if item is None or barcode != item.barcode:  # an old barcode from an earlier system may stay as it is
+        error = copies.barcode_error(barcode)
+        if error:
+            errors.append(error)
     values = {
-        "barcode": post.get("barcode", "").strip(), "location": location,
+        "barcode": barcode, "location": location,
         "call_number": post.get("call_number", "").strip()[:100],
         "item_type": post.get("item_type") if post.get("item_type") in ItemType.values else ItemType.BOOK,
         "status": post.get("status") if post.get("status") in dict(SHELF_STATUSES) else ItemStatus.AVAILABLE,
-        "price": price, "notes": post.get("notes", "").strip(),
+        "price": price, "notes": post.get("notes", "").strip()[:2000],
     }
     if item is not None and item.status in CIRCULATION_STATUSES:
         values["status"] = item.status  # on loan, on the hold shelf or travelling: the desk's business
@@ -105,34 +105,47 @@ def item_edit(request, pk):
     )
 
 
+def _moment(text):
+    try:
+        return parse_datetime(text or "")
+    except ValueError:  # well formed but not a real moment
+        return None
+
+
 @access.cataloguer_required
 def label_sheet(request):
     """PDF labels for copies of the user's libraries.
 
-    ?kind=barcode|spine and one of: record=ID, items=1,2,3, or library=ID&since=ISO-DATETIME.
+    ?kind=barcode|spine and one of: record=ID, items=1,2,3, or library=ID&since=ISO-DATETIME;
+    &start=N begins on the N-th label of a sheet already partly used.
     """
-    kind = request.GET.get("kind", "barcode")
+    get = request.GET
+    kind = get.get("kind", "barcode")
     if kind not in labels.SHEETS:
         kind = "barcode"
     items = Item.objects.select_related("record", "library").order_by("barcode")
     ids = permissions.library_ids_for(request.user, permissions.CATALOGUE)
     if ids is not None:
         items = items.filter(library_id__in=ids)
-    if request.GET.get("record", "").isdigit():
-        items = items.filter(record_id=int(request.GET["record"]))
-    elif request.GET.get("library", "").isdigit() and parse_datetime(request.GET.get("since", "")):
+    since = _moment(get.get("since"))
+    if copies.as_id(get.get("record")):
+        items = items.filter(record_id=copies.as_id(get["record"]))
+    elif copies.as_id(get.get("library")) and since:
         # The copies a library added since a moment (e.g. by a spreadsheet import).
-        items = items.filter(library_id=int(request.GET["library"]),
-                             acquired_at__gte=parse_datetime(request.GET["since"]))
-    elif request.GET.get("items"):
-        wanted = [int(i) for i in request.GET["items"].split(",") if i.strip().isdigit()]
-        items = items.filter(pk__in=wanted)
+        items = items.filter(library_id=copies.as_id(get["library"]), acquired_at__gte=since)
+    elif get.get("items"):
+        wanted = [copies.as_id(i) for i in get["items"].split(",")[:MAX_LABELS]]
+        items = items.filter(pk__in=[i for i in wanted if i])
     else:
         items = items.none()
     items = list(items[:MAX_LABELS])
     if not items:
         messages.error(request, _("There are no copies of your library to print labels for."))
-        return redirect(request.META.get("HTTP_REFERER") or "catalog:home")
-    response = HttpResponse(labels.render(items, kind), content_type="application/pdf")
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+            back = "catalog:home"
+        return redirect(back)
+    start = min(copies.as_id(get.get("start")) or 1, labels.per_sheet(kind))
+    response = HttpResponse(labels.render(items, kind, start=start), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="labels-{kind}.pdf"'
     return response

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from thuvien.cataloguing import access, sheet
+from thuvien.cataloguing import access, copies, sheet, sheetfile
 
 PREVIEW_ROWS = 20
 PREVIEW_CHECK = 500  # rows checked for the preview's error count; the import checks every row
@@ -38,7 +38,7 @@ def upload(request):
     error = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
-        library = libraries.filter(pk=request.POST.get("library") or 0).first()
+        library = libraries.filter(pk=copies.as_id(request.POST.get("library")) or 0).first()
         if library is None:
             error = _("Choose one of your libraries.")
         elif upload is None:
@@ -47,17 +47,20 @@ def upload(request):
             error = _("The file is too large (at most %(mb)s MB).") % {"mb": sheet.MAX_BYTES // (1024 * 1024)}
         else:
             try:
-                headers, rows = sheet.read_sheet(upload.read(), upload.name)
+                found = sheet.open_sheet(upload.read(), upload.name, request.POST.get("encoding", "auto"))
             except sheet.SheetError as exc:
                 error = str(exc)
             else:
                 _forget_old_uploads()
                 token = uuid.uuid4().hex
                 # Kept parsed, so every step after the upload reads it fast.
-                (_upload_dir() / f"{token}.json").write_text(json.dumps([headers, rows], ensure_ascii=False))
-                request.session[f"sheet:{token}"] = {"name": upload.name, "library": library.pk}
+                (_upload_dir() / f"{token}.json").write_text(
+                    json.dumps([found.headers, found.rows], ensure_ascii=False))
+                request.session[f"sheet:{token}"] = {"name": upload.name[:200], "library": library.pk,
+                                                     "encoding": found.encoding}
                 return redirect("catalog:sheet_map", token=token)
-    return render(request, "catalog/sheet_upload.html", {"libraries": libraries, "error": error},
+    return render(request, "catalog/sheet_upload.html",
+                  {"libraries": libraries, "error": error, "encodings": list(sheetfile.ENCODINGS.items())},
                   status=400 if error else 200)
 
 
@@ -91,6 +94,7 @@ def mapping(request, token):
         "token": token, "name": info["name"], "library": library, "columns": columns,
         "choices": list(sheet.COLUMNS.items()), "planned": planned[:PREVIEW_ROWS], "row_count": len(rows),
         "error_rows": all_errors, "has_title": has_title, "checked": min(len(rows), PREVIEW_CHECK),
+        "encoding": sheetfile.ENCODING_NAMES.get(info.get("encoding", ""), ""),
     })
 
 
@@ -99,7 +103,7 @@ def _import_chunk(request, token, info, path, library, headers, rows, chosen):
 
     Safe to repeat or resume: an imported row is found again and changes nothing.
     """
-    offset = int(request.POST.get("offset", "0") or 0) if request.POST.get("offset", "0").isdigit() else 0
+    offset = copies.as_id(request.POST.get("offset")) or 0
     progress = info.get("progress") if offset else None
     if progress is None:
         progress = {"summary": sheet.ImportSummary().__dict__, "started": timezone.now().isoformat()}

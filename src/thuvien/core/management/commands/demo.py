@@ -16,6 +16,11 @@ class Command(BaseCommand):
             self.stdout.write(_("The demo network is already loaded."))
         else:
             self.stdout.write(_("Loaded %(libraries)d libraries and %(records)d records.") % result)
+        from thuvien.digital import (
+            demo as digital_demo,  # collections, projects, digitised documents
+        )
+
+        self.stdout.write(_("%(n)d digitised documents added") % {"n": digital_demo.load(stdout=self.stdout)})
         self.stdout.write(_("Staff accounts (user / password / role / library):"))
         for username, password, role, library in result["accounts"]:
             self.stdout.write(f"  {username:16} {password:20} {role:15} {library}")

@@ -9,6 +9,16 @@ from thuvien.digital.models import AccessLevel, Collection, CollectionKind, Lice
 from thuvien.network.models import Library
 
 
+def _date(value):
+    import argparse
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a date (YYYY-MM-DD): %(value)s") % {"value": value}) from None
+
+
 class Command(BaseCommand):
     help = "Digital library: ingest files as a digital object, verify checksums, run OCR."
 
@@ -22,8 +32,10 @@ class Command(BaseCommand):
         ingest.add_argument("--library", help="Owning library code (default: the collection's).")
         ingest.add_argument("--label", default="")
         ingest.add_argument("--licence", choices=Licence.values)
-        ingest.add_argument("--donor", default="")
-        ingest.add_argument("--wait", action="store_true", help="Return only when OCR is done.")
+        ingest.add_argument("--donor", default="", help="Who gave or deposited the document.")
+        ingest.add_argument("--donated-on", type=_date, help="When it was given (YYYY-MM-DD).")
+        ingest.add_argument("--provenance", default="", help="A note on where the document comes from.")
+        ingest.add_argument("--wait", action="store_true", help="Return only when tiling and OCR are done.")
         verify = sub.add_parser("verify", help="Recompute checksums; exit 1 if anything changed or is missing.")
         verify.add_argument("--object", type=int, action="append")
         collection = sub.add_parser("collection", help="Create or rename a digital collection.")
@@ -33,14 +45,19 @@ class Command(BaseCommand):
         collection.add_argument("--kind", default="other", choices=[c.value for c in CollectionKind])
         collection.add_argument("--target", type=int, default=70, help="Target percentage digitised.")
         sub.add_parser("demo", help="Demo collections and digitised documents (after `thuvien demo`).")
+        onsite = sub.add_parser("onsite", help="Show or set a library's on-site networks (IP ranges).")
+        onsite.add_argument("library", help="Library code.")
+        onsite.add_argument("ranges", nargs="*", help="Addresses or ranges (CIDR); none: show the current ones.")
+        onsite.add_argument("--clear", action="store_true", help="Remove every range.")
         ocr = sub.add_parser("ocr", help="Run waiting OCR of an object now.")
         ocr.add_argument("object", type=int)
+        ocr.add_argument("--retry-failed", action="store_true", help="Also pages whose OCR failed before.")
 
     def handle(self, *args, **options):
         getattr(self, "_" + options["action"])(options)
 
     def _ingest(self, options):
-        from thuvien.digital.ingest import IngestError, ingest
+        from thuvien.digital.ingest import IngestError, default_library, ingest
 
         record = BibRecord.objects.filter(pk=options["record"]).first()
         if record is None:
@@ -54,10 +71,16 @@ class Command(BaseCommand):
             library = Library.objects.filter(code=options["library"]).first()
             if library is None:
                 raise CommandError(_("No library %(code)s.") % {"code": options["library"]})
+        elif collection is None:
+            library = default_library(record)
+            if library is None:
+                raise CommandError(_("Give --collection or --library: the owning library is not clear."))
+            self.stdout.write(_("owning library: %(name)s") % {"name": library.name})
         try:
             result = ingest(options["paths"], record, access=options["access"], collection=collection,
                             library=library, label=options["label"], licence=options["licence"],
-                            donor=options["donor"], wait=options["wait"])
+                            donor=nfc(options["donor"]), donated_on=options["donated_on"],
+                            provenance_note=nfc(options["provenance"]), wait=options["wait"])
         except IngestError as error:
             for name, message in getattr(error, "refused", []):
                 self.stderr.write(f"{name}: {message}")
@@ -87,11 +110,16 @@ class Command(BaseCommand):
         library = Library.objects.filter(code=options["library"]).first()
         if library is None:
             raise CommandError(_("No library %(code)s.") % {"code": options["library"]})
-        if not 0 < options["target"] <= 100:
-            raise CommandError(_("The target is a percentage from 1 to 100."))
-        collection, created = Collection.objects.update_or_create(
-            code=options["code"], defaults={"name": nfc(options["name"]), "library": library,
-                                            "kind": options["kind"], "target_percent": options["target"]})
+        from django.core.exceptions import ValidationError
+
+        from thuvien.digital.workflow import save_collection
+
+        created = not Collection.objects.filter(code=options["code"]).exists()
+        try:
+            collection = save_collection(None, options["code"], options["name"], library, kind=options["kind"],
+                                         target_percent=options["target"])
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(_("collection %(code)s %(state)s") % {
             "code": collection.code, "state": _("created") if created else _("updated")})
 
@@ -104,7 +132,23 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(_("%(n)d digitised documents added") % {"n": made})
 
+    def _onsite(self, options):
+        from django.core.exceptions import ValidationError
+
+        from thuvien.digital.onsite import set_ranges
+
+        library = Library.objects.filter(code=options["library"]).first()
+        if library is None:
+            raise CommandError(_("No library %(code)s.") % {"code": options["library"]})
+        if options["ranges"] or options["clear"]:
+            try:
+                set_ranges(None, library, "\n".join(options["ranges"]))
+            except ValidationError as error:
+                raise CommandError("; ".join(error.messages)) from None
+        self.stdout.write(library.onsite_ip_ranges or _("(no on-site networks)"))
+
     def _ocr(self, options):
         from thuvien.digital.ocr import ocr_object
 
-        self.stdout.write(_("%(n)d pages recognised") % {"n": ocr_object(options["object"])})
+        done = ocr_object(options["object"], retry_failed=options["retry_failed"])
+        self.stdout.write(_("%(n)d pages recognised") % {"n": done})

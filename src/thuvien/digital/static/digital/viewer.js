@@ -56,7 +56,7 @@
       show(direction > 0 ? shown[shown.length - 1] + 1 : shown[0] - (spread && shown[0] > 1 ? 2 : 1));
     }
 
-    function search(q) {
+    function search(q, preferred) {
       hitsByPage = {};
       hitsEl.innerHTML = "";
       if (!q) { show(current); return; }
@@ -84,7 +84,8 @@
             hitsEl.appendChild(li);
             show(current);
           } else {
-            show(first);
+            // a link from a search result names the page it found: open that one
+            show(preferred !== undefined && hitsByPage[preferred] ? preferred : first);
           }
         });
     }
@@ -142,7 +143,7 @@
         var params = new URLSearchParams(location.search);
         if (params.get("q")) {
           root.querySelector(".dv-search input").value = params.get("q");
-          search(params.get("q"));
+          search(params.get("q"), wanted ? parseInt(wanted[1], 10) - 1 : undefined);
         } else {
           show(wanted ? parseInt(wanted[1], 10) - 1 : 0);
         }
