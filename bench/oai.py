@@ -85,6 +85,7 @@ def load(count):
                 text = text.replace(derived["control_number"], control)
             moment = ops.adapt_datetimefield_value(start + timedelta(seconds=n // 2, microseconds=(n % 2) * 500_000))
             values = {**derived, "control_number": control, "marc": text, "source": "bench", "visibility": "public",
+                      "ever_public": True,
                       "is_deleted": n % 100 == 99, "created_at": moment, "updated_at": moment}
             row = []
             for field in record_fields:

@@ -184,7 +184,11 @@ INSTALLED_APPS += ["ninja"]
 OPENDATA_LICENCE = {
     "name": os.environ.get("THUVIEN_OPENDATA_LICENCE", "CC0 1.0 Universal (Public Domain Dedication)"),
     "url": os.environ.get("THUVIEN_OPENDATA_LICENCE_URL", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "statement": os.environ.get("THUVIEN_OPENDATA_LICENCE_STATEMENT", ""),
 }
+# The site's public address (https://thuvien.example.vn), for links written where there is
+# no request to take it from: open data dumps link digitised documents with it.
+SITE_URL = os.environ.get("THUVIEN_SITE_URL", "").rstrip("/")
 # OAI-PMH harvester: attempts per request and the first wait between them (doubling).
 HARVEST_RETRIES = int(os.environ.get("THUVIEN_HARVEST_RETRIES", 3))
 HARVEST_BACKOFF_SECONDS = float(os.environ.get("THUVIEN_HARVEST_BACKOFF_SECONDS", 5))

@@ -6,15 +6,22 @@ connection is dropped without an answer). Every request is logged for the test t
 """
 
 import json
+import os
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
+# The recordings, for parametrising at collection time (the ``testdata`` fixture is per test).
+TESTDATA = Path(os.environ.get("THUVIEN_TESTDATA") or next(
+    (parent / "shared" / "testdata" for parent in Path(__file__).resolve().parents
+     if (parent / "shared" / "testdata").is_dir()), Path(__file__).resolve().parents[3] / "shared" / "testdata"))
+
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
         self.server.log.append(params)
         answer = self.server.route(params)

@@ -91,3 +91,49 @@ def test_schedule_queues_due_work_once(db, settings, tmp_path):
     DBTaskResult.objects.all().delete()
     build_opendata_task.call()  # fresh dumps: nothing to build for a day
     assert schedule() == ["harvest:a"]
+
+
+def test_check_edit_and_reconcile_from_the_staff_page(client, staff, replay, oai_data):
+    """A network administrator checks the repository (its sets are listed), changes the set
+    (the next run starts the list again), bad input changes nothing, and a reconciliation
+    is queued for the worker."""
+    from datetime import UTC, datetime
+
+    from django_tasks_db.models import DBTaskResult
+
+    from thuvien.interop.harvest import service
+
+    sickle = oai_data / "sickle_sample_data"
+    answers = {"Identify": "Identify.xml", "ListMetadataFormats": "ListMetadataFormats.xml", "ListSets": "ListSets.xml"}
+    replay.routes(lambda params: sickle / answers[params["verb"]])
+    source = service.add_source("sickle", replay.url)
+    HarvestSource.objects.filter(pk=source.pk).update(high_water_mark=datetime(2026, 1, 1, tzinfo=UTC),
+                                                      resume_token="ListRecords2.xml")
+    client.force_login(staff["kimson_admin"])
+    assert client.post(f"/staff/harvest/{source.pk}/", {"action": "check"}).status_code == 403
+    assert not replay.log
+    client.force_login(staff["admin"])
+    page = client.post(f"/staff/harvest/{source.pk}/", {"action": "check"}, follow=True).content.decode()
+    assert "A Test Repository" in page and "bookChapterFtxt" in page and "131 tập" in page
+    assert "Kho dữ liệu đã trả lời" in page
+
+    form = {"action": "edit", "base_url": replay.url, "metadata_prefix": "oai_dc", "set_spec": "bi",
+            "interval_hours": "12", "reconcile_days": "7"}
+    for bad in ({"base_url": "not a url"}, {"interval_hours": "mỗi ngày"}, {"reconcile_days": "-3"},
+                {"metadata_prefix": "mods"}):
+        response = client.post(f"/staff/harvest/{source.pk}/", {**form, **bad})
+        assert response.status_code == 200 and b'class="errors"' in response.content
+        source.refresh_from_db()
+        assert (source.set_spec, source.interval_hours, source.resume_token) == ("", 24, "ListRecords2.xml")
+    page = client.post(f"/staff/harvest/{source.pk}/", form, follow=True).content.decode()
+    assert "thu thập lại toàn bộ" in page
+    source.refresh_from_db()
+    assert (source.set_spec, source.interval_hours, source.reconcile_days) == ("bi", 12, 7)
+    assert source.high_water_mark is None and source.resume_token == ""
+    client.post(f"/staff/harvest/{source.pk}/", {**form, "interval_hours": "6"})
+    source.refresh_from_db()
+    assert source.interval_hours == 6  # same list: nothing to start again
+
+    client.post(f"/staff/harvest/{source.pk}/", {"action": "reconcile"})
+    task = DBTaskResult.objects.get()
+    assert task.task_path.endswith("reconcile_source_task") and task.args_kwargs["args"] == [source.pk]

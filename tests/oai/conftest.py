@@ -120,7 +120,9 @@ def oai_id(record):
 
 
 def build_catalogue():
-    """Seven records: copies at Kim Sơn and Yên Mô, a map, a withdrawn and a restricted one."""
+    """Eight records: copies at Kim Sơn and Yên Mô, a map, a withdrawn one, one made
+    restricted after it was public, and a secret one (restricted from the start, which
+    OAI-PMH never shows: seven records are listed)."""
     from thuvien.catalog import services
     from thuvien.catalog.generate import marc_record
     from thuvien.demo.loader import load_network
@@ -143,11 +145,14 @@ def build_catalogue():
         goats=make("Kỹ thuật nuôi dê", ["Lê, Văn Bình"], [], 2020, ["Chăn nuôi"]),
         atlas=make("Bản đồ hành chính tỉnh Ninh Bình", [], [], 2019, material="e"),
         withdrawn=make("Sách đã thanh lý", ["Phạm, Văn Cũ"], [kim_son], 1990),
+        restricted=make("Hồ sơ đã hạn chế", ["Trịnh, Văn Kín"], [kim_son], 1995),
         secret=services.create_record(
             marc_record(title="Tài liệu mật quốc phòng", authors=["Hoàng, Văn Mật"], year=2000), visibility="staff"),
     )
     services.add_item(None, records.secret, kim_son, barcode="SECRET01")
     services.withdraw_record(records.withdrawn)
+    records.restricted.visibility = "staff"  # public first, so harvesters may hold it
+    records.restricted.save()
     for name in vars(records):
         getattr(records, name).refresh_from_db()
     return records

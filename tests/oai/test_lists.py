@@ -34,7 +34,7 @@ def test_the_token_carries_the_set_and_dates(oai, catalogue, settings):
     settings.OAI_PAGE_SIZE = 1
     pages = oai.harvest("ListIdentifiers", metadataPrefix="oai_dc", set="library:NB-KS", **{"from": "1960-01-01"})
     assert sorted(i for p in pages for i in identifiers(p)) == sorted(
-        oai_id(r) for r in (catalogue.kieu, catalogue.cricket, catalogue.withdrawn, catalogue.secret))
+        oai_id(r) for r in (catalogue.kieu, catalogue.cricket, catalogue.withdrawn, catalogue.restricted))
 
 
 def test_sets(oai, catalogue):
@@ -42,13 +42,14 @@ def test_sets(oai, catalogue):
         return set(identifiers(oai.get(verb="ListIdentifiers", metadataPrefix="oai_dc", set=spec)))
 
     assert listed("library:NB-YM") == {oai_id(catalogue.kieu), oai_id(catalogue.gazetteer)}
-    # deleted and restricted records stay in their sets, as deleted headers
+    # withdrawn records and records restricted after they were public stay in their sets as
+    # deleted headers; the secret record (restricted from the start, a copy at Kim Sơn) is not there
     root = oai.get(verb="ListIdentifiers", metadataPrefix="oai_dc", set="library:NB-KS")
     assert set(identifiers(root)) == {oai_id(r) for r in (catalogue.kieu, catalogue.cricket, catalogue.withdrawn,
-                                                           catalogue.secret)}
-    assert deleted(root) == {oai_id(catalogue.withdrawn), oai_id(catalogue.secret)}
+                                                           catalogue.restricted)}
+    assert deleted(root) == {oai_id(catalogue.withdrawn), oai_id(catalogue.restricted)}
     assert listed("library") == {oai_id(r) for r in (catalogue.kieu, catalogue.cricket, catalogue.gazetteer,
-                                                     catalogue.withdrawn, catalogue.secret)}
+                                                     catalogue.withdrawn, catalogue.restricted)}
     assert listed("type:map") == {oai_id(catalogue.atlas)}
     assert len(listed("type")) == 7
     assert oai_id(catalogue.atlas) not in listed("type:book")
@@ -58,18 +59,37 @@ def test_sets(oai, catalogue):
 
 
 def test_digital_collection_sets(oai, catalogue):
+    """A collection is a set once it holds open material; its open objects are linked from
+    oai_dc (dc:identifier) and marc21 (856). Registered, on-site and staff-only objects are
+    neither linked nor make a set."""
     from thuvien.digital.models import Collection, DigitalObject
 
-    collection = Collection.objects.create(code="DIACHI", name="Tài liệu địa chí", library=catalogue.gazetteer.items.get().library)
-    assert "collection:DIACHI" in {s.text for s in oai.get(verb="ListSets").iter(f"{{{OAI}}}setSpec")}
+    def set_specs():
+        return {s.text for s in oai.get(verb="ListSets").iter(f"{{{OAI}}}setSpec")}
+
+    library = catalogue.gazetteer.items.get().library
+    collection = Collection.objects.create(code="DIACHI", name="Tài liệu địa chí", library=library)
+    for level in ("registered", "onsite", "staff", "closed"):
+        DigitalObject.objects.create(record=catalogue.gazetteer, collection=collection, library=library,
+                                     access=level, label=f"Bản {level}")
+    assert not {"collection", "collection:DIACHI"} & set_specs()
     assert error_codes(oai.get(verb="ListIdentifiers", metadataPrefix="oai_dc", set="collection:DIACHI")) == [
-        "noRecordsMatch"]
-    obj = DigitalObject.objects.create(record=catalogue.gazetteer, collection=collection, library=collection.library,
+        "badArgument"]
+    root = oai.get(verb="GetRecord", metadataPrefix="marc21", identifier=oai_id(catalogue.gazetteer))
+    assert root.find(".//marc:datafield[@tag='856']", NS) is None
+    assert "/digital/" not in oai.bodies[-1].decode()
+
+    obj = DigitalObject.objects.create(record=catalogue.gazetteer, collection=collection, library=library,
                                        access="open", label="Địa chí Ninh Bình, bản số hóa")
+    assert {"collection", "collection:DIACHI"} <= set_specs()
     root = oai.get(verb="ListRecords", metadataPrefix="oai_dc", set="collection:DIACHI")
     assert identifiers(root) == [oai_id(catalogue.gazetteer)]
     assert "collection:DIACHI" in [s.text for s in root.iter(f"{{{OAI}}}setSpec")]
-    assert f"http://testserver/digital/{obj.pk}/" in [i.text for i in root.iterfind(".//dc:identifier", NS)]
+    links = [i.text for i in root.iterfind(".//dc:identifier", NS) if "/digital/" in i.text]
+    assert links == [f"http://testserver/digital/{obj.pk}/"]
+    root = oai.get(verb="GetRecord", metadataPrefix="marc21", identifier=oai_id(catalogue.gazetteer))
+    assert [f.findtext("marc:subfield[@code='u']", namespaces=NS) for f in
+            root.iterfind(".//marc:datafield[@tag='856']", NS)] == [f"http://testserver/digital/{obj.pk}/"]
     assert identifiers(oai.get(verb="ListIdentifiers", metadataPrefix="oai_dc", set="collection")) == [
         oai_id(catalogue.gazetteer)]
 
@@ -125,7 +145,7 @@ def test_from_and_until_at_seconds_and_days(oai, catalogue):
     assert listed(**{"from": "2025-07-01T00:00:01Z"}) == {withdrawn}
     assert listed(**{"from": "2025-07-01T00:00:02Z"}) == set()
     assert listed(until="2025-06-30T23:59:59Z") - {oai_id(r) for r in (catalogue.goats, catalogue.atlas,
-                                                                      catalogue.secret)} == {kieu, cricket}
+                                                                      catalogue.restricted)} == {kieu, cricket}
     assert listed(until="2025-06-30T23:59:58Z") & {kieu, cricket} == set()
     assert listed(**{"from": "2025-06-30T23:59:59Z", "until": "2025-06-30T23:59:59Z"}) == {kieu, cricket}
     assert listed(**{"from": "2025-07-01T00:00:00Z", "until": "2025-07-01T00:00:00Z"}) == {gazetteer}
@@ -158,6 +178,38 @@ def test_withdrawing_and_restricting_are_harvested_as_deletions(oai, catalogue):
     assert set(identifiers(root)) == deleted(root) == {oai_id(catalogue.kieu), oai_id(catalogue.cricket)}
     assert root.find(".//oai:metadata", NS) is None
     assert "Dế mèn" not in oai.bodies[-1].decode()
+
+
+def test_published_later_then_restricted_and_merged_away(oai, catalogue):
+    """A record restricted from the start appears once it is made public; restricted again
+    it stays as a deleted record. A record merged into another is harvested as deleted,
+    and the record it was merged into carries its copies' library."""
+    from thuvien.catalog import services
+    from thuvien.catalog.models import BibRecord
+    from thuvien.cataloguing.merging import merge
+
+    secret = oai_id(catalogue.secret)
+    assert error_codes(oai.get(verb="GetRecord", identifier=secret, metadataPrefix="oai_dc")) == ["idDoesNotExist"]
+    record = BibRecord.objects.get(pk=catalogue.secret.pk)
+    record.visibility = "public"
+    record.save()
+    root = oai.get(verb="GetRecord", identifier=secret, metadataPrefix="oai_dc")
+    assert root.findtext(".//dc:title", namespaces=NS) == "Tài liệu mật quốc phòng"
+    record.visibility = "staff"
+    record.save()
+    assert deleted(oai.get(verb="GetRecord", identifier=secret, metadataPrefix="oai_dc")) == {secret}
+    assert secret in deleted(oai.get(verb="ListIdentifiers", metadataPrefix="oai_dc"))
+
+    since = oai.get(verb="Identify").findtext("oai:responseDate", namespaces=NS)
+    BibRecord.objects.update(updated_at=datetime(2020, 1, 1, tzinfo=UTC))
+    twin = services.create_record(catalogue.cricket.marc)  # the same edition catalogued twice
+    services.add_item(None, twin, catalogue.gazetteer.items.get().library, barcode="TWIN0001")
+    merge(None, BibRecord.objects.get(pk=catalogue.cricket.pk), twin)
+    root = oai.get(verb="ListRecords", metadataPrefix="oai_dc", **{"from": since})
+    assert deleted(root) == {oai_id(twin)}
+    assert set(identifiers(root)) == {oai_id(twin), oai_id(catalogue.cricket)}
+    header = next(h for h in root.iter(f"{{{OAI}}}header") if h.get("status") != "deleted")
+    assert {s.text for s in header.iter(f"{{{OAI}}}setSpec")} == {"library:NB-KS", "library:NB-YM", "type:book"}
 
 
 def test_forged_changed_and_expired_tokens(oai, catalogue, settings, monkeypatch):
@@ -216,8 +268,13 @@ def test_a_full_harvest_while_records_change(oai, db, settings):
             services.update_record(BibRecord.objects.get(pk=ahead.pk), ahead.marc)
             services.withdraw_record(BibRecord.objects.get(pk=records[25].pk))
             services.withdraw_record(BibRecord.objects.get(pk=records[3].pk))
+            restricted = BibRecord.objects.get(pk=records[22].pk)  # not sent yet: must never be
+            restricted.visibility = "staff"
+            restricted.save()
             changes["new"] = services.create_record(next(iter(generate_records(1, seed=7))))
-            changes["changed"] = {harvested.pk, ahead.pk, records[25].pk, records[3].pk, changes["new"].pk}
+            changes["secret"] = services.create_record(next(iter(generate_records(1, seed=8))), visibility="staff")
+            changes["changed"] = {harvested.pk, ahead.pk, records[25].pk, records[3].pk, records[22].pk,
+                                  changes["new"].pk}
 
     pages = oai.harvest("ListRecords", between=change, metadataPrefix="oai_dc")
     full = [i for p in pages for i in identifiers(p)]
@@ -232,5 +289,24 @@ def test_a_full_harvest_while_records_change(oai, db, settings):
     incremental = oai.harvest("ListRecords", metadataPrefix="oai_dc", **{"from": since})
     later = [i for p in incremental for i in identifiers(p)]
     assert changed <= set(later)
-    assert {oai_id(records[25]), oai_id(records[3])} <= set().union(*(deleted(p) for p in incremental))
-    assert set(full) | set(later) == {f"oai:{REPO}:{pk}" for pk in BibRecord.objects.values_list("pk", flat=True)}
+    assert {oai_id(records[25]), oai_id(records[3]), oai_id(records[22])} == set().union(*map(deleted, incremental))
+    assert set(full) | set(later) == {f"oai:{REPO}:{pk}" for pk in BibRecord.objects.values_list("pk", flat=True)
+                                      if pk != changes["secret"].pk}
+    # what was restricted before it was sent, and the secret record, never went out with metadata
+    sent = b"".join(oai.bodies).decode()
+    assert records[22].title.split(" /")[0] not in sent and changes["secret"].title.split(" /")[0] not in sent
+    assert records[21].title.split(" /")[0] in sent  # the check above can fail
+
+
+def test_records_imported_from_a_marc_file_are_harvested(oai, network, testdata, settings, tmp_path):
+    """The MARC import writes rows itself (no model save): they are public, hence listed."""
+    from django.core.management import call_command
+
+    call_command("marc", "import", str(testdata / "marc/loc-sample/loc_books2016_vie.utf8.mrc"), "--library",
+                 "NB-KS", "--no-progress", "--rejects", str(tmp_path / "rejects.mrc"))
+    from thuvien.catalog.models import BibRecord
+
+    assert BibRecord.objects.filter(ever_public=True).count() == BibRecord.objects.count() == 121
+    settings.OAI_PAGE_SIZE = 50
+    first = oai.get(verb="ListIdentifiers", metadataPrefix="marc21")
+    assert first.find("oai:ListIdentifiers/oai:resumptionToken", NS).get("completeListSize") == "121"

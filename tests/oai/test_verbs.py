@@ -55,7 +55,7 @@ def test_list_metadata_formats(oai, catalogue):
     assert len(root.findall(".//oai:metadataFormat", NS)) == 2
     assert error_codes(oai.get(verb="ListMetadataFormats", identifier=f"oai:{REPO}:999999")) == ["idDoesNotExist"]
     assert error_codes(oai.get(verb="ListMetadataFormats", identifier="oai:elsewhere:1")) == ["idDoesNotExist"]
-    for hidden in (catalogue.withdrawn, catalogue.secret):
+    for hidden in (catalogue.withdrawn, catalogue.restricted):
         assert error_codes(oai.get(verb="ListMetadataFormats", identifier=oai_id(hidden))) == ["noMetadataFormats"]
 
 
@@ -114,8 +114,23 @@ def test_marc_that_the_schema_would_refuse_is_mended(oai, db):
     assert root.findtext(".//dc:title", namespaces=NS).startswith("Tiêu đề")
 
 
+def test_marc21_leaves_out_local_fields(oai, db):
+    """Local 9XX fields (a library's own holdings, staff notes) are not disseminated."""
+    from thuvien.catalog import services
+    from thuvien.catalog.generate import marc_record
+
+    data = marc_record(title="Văn bia Ninh Bình", authors=["Lã, Văn Lô"], year=2010)
+    data["fields"] += [{"952": {"ind1": " ", "ind2": " ", "subfields": [{"p": "KS000123"}, {"z": "Ghi chú nội bộ"}]}},
+                       {"990": {"ind1": " ", "ind2": " ", "subfields": [{"a": "Người nhập: Hà"}]}}]
+    record = services.create_record(data)
+    root = oai.get(verb="GetRecord", identifier=oai_id(record), metadataPrefix="marc21")
+    tags = [f.get("tag") for f in root.iterfind(".//marc:datafield", NS)]
+    assert "245" in tags and not [t for t in tags if t.startswith("9")]
+    assert "Ghi chú nội bộ" not in oai.bodies[-1].decode() and "KS000123" not in oai.bodies[-1].decode()
+
+
 def test_deleted_and_restricted_records_are_deleted_headers(oai, catalogue):
-    for hidden in (catalogue.withdrawn, catalogue.secret):
+    for hidden in (catalogue.withdrawn, catalogue.restricted):
         for prefix in ("oai_dc", "marc21"):
             root = oai.get(verb="GetRecord", identifier=oai_id(hidden), metadataPrefix=prefix)
             record = root.find("oai:GetRecord/oai:record", NS)
@@ -203,7 +218,7 @@ def test_list_records_holds_live_records_and_deleted_headers(oai, catalogue):
     root = oai.get(verb="ListRecords", metadataPrefix="oai_dc")
     ids = identifiers(root)
     assert len(ids) == len(set(ids)) == 7
-    assert deleted(root) == {oai_id(catalogue.withdrawn), oai_id(catalogue.secret)}
+    assert deleted(root) == {oai_id(catalogue.withdrawn), oai_id(catalogue.restricted)}
     assert root.find("oai:ListRecords/oai:resumptionToken", NS) is None  # complete in one response
     assert len(root.findall(".//oai:metadata", NS)) == 5
     # headers come in datestamp order
@@ -211,22 +226,102 @@ def test_list_records_holds_live_records_and_deleted_headers(oai, catalogue):
     assert stamps == sorted(stamps)
 
 
-def test_restricted_material_is_never_exposed(oai, catalogue):
-    """Nothing of the restricted record's description, and not its copy's library, on any verb."""
+def test_restricted_material_is_never_exposed(oai, catalogue, settings):
+    """The secret record (restricted from the start) does not exist for OAI-PMH: not its
+    identifier, its description, its copy's library, its set membership, its place in a
+    count or its datestamp. The record restricted later is a bare deleted header. Digital
+    objects that are not open, and collections holding only those, are never shown."""
+    from datetime import UTC, datetime
+
+    from thuvien.catalog.models import BibRecord
     from thuvien.digital.models import Collection, DigitalObject
 
-    collection = Collection.objects.create(code="MAT", name="Bộ sưu tập mật", library=catalogue.secret.items.get().library)
-    DigitalObject.objects.create(record=catalogue.secret, collection=collection, library=collection.library,
+    library = catalogue.secret.items.get().library
+    secret_collection = Collection.objects.create(code="MAT", name="Bộ sưu tập mật", library=library)
+    DigitalObject.objects.create(record=catalogue.secret, collection=secret_collection, library=library,
                                  access="open", label="Bản số hóa mật")
-    DigitalObject.objects.create(record=catalogue.kieu, collection=collection, library=collection.library,
+    DigitalObject.objects.create(record=catalogue.restricted, collection=secret_collection, library=library,
+                                 access="open", label="Bản số hóa kín")
+    DigitalObject.objects.create(record=catalogue.kieu, collection=secret_collection, library=library,
                                  access="staff", label="Bản số hóa hạn chế")
+    # The secret record is the oldest: Identify's earliestDatestamp must not give it away.
+    BibRecord.objects.filter(pk=catalogue.secret.pk).update(updated_at=datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC))
+    assert oai.get(verb="Identify").findtext(".//oai:earliestDatestamp", namespaces=NS) != "2001-02-03T04:05:06Z"
+
+    for verb in ("GetRecord", "ListMetadataFormats"):
+        extra = {"metadataPrefix": "oai_dc"} if verb == "GetRecord" else {}
+        assert error_codes(oai.get(verb=verb, identifier=oai_id(catalogue.secret), **extra)) == ["idDoesNotExist"]
+    settings.OAI_PAGE_SIZE = 2  # counts: completeListSize on a list of pages
     for prefix in ("oai_dc", "marc21"):
-        oai.get(verb="ListRecords", metadataPrefix=prefix)
-        oai.get(verb="ListIdentifiers", metadataPrefix=prefix)
-        oai.get(verb="GetRecord", metadataPrefix=prefix, identifier=oai_id(catalogue.secret))
-        oai.get(verb="ListRecords", metadataPrefix=prefix, set="library:NB-KS")
-    assert error_codes(oai.get(verb="ListRecords", metadataPrefix="oai_dc", set="collection:MAT")) == ["noRecordsMatch"]
+        for verb in ("ListRecords", "ListIdentifiers"):
+            for spec in ("", "library:NB-KS", "library", "type:book", "type"):
+                pages = oai.harvest(verb, metadataPrefix=prefix, **({"set": spec} if spec else {}))
+                found = [i for p in pages for i in identifiers(p)]
+                assert oai_id(catalogue.secret) not in found
+                size = pages[0].find(f"oai:{verb}/oai:resumptionToken", NS)
+                assert size is None or int(size.get("completeListSize")) == len(found), (verb, spec)
+                hidden = {oai_id(catalogue.restricted), oai_id(catalogue.withdrawn)} & set(found)
+                assert hidden <= set().union(*map(deleted, pages))
+    assert len(found) == 7  # the whole catalogue less the secret record
+    for spec in ("collection:MAT", "collection"):
+        assert error_codes(oai.get(verb="ListRecords", metadataPrefix="oai_dc", set=spec)) == ["badArgument"]
+    oai.get(verb="ListSets")
     everything = b"".join(oai.bodies).decode()
-    for secret in ("Tài liệu mật", "Hoàng, Văn Mật", "Bản số hóa", "SECRET01", "/digital/"):
-        assert secret not in everything
-    assert "Truyện Kiều" in everything  # the check above can fail
+    for secret in ("Tài liệu mật", "Hoàng, Văn Mật", "Hồ sơ đã hạn chế", "Trịnh, Văn Kín", "Bộ sưu tập mật",
+                   "Bản số hóa", "SECRET01", "/digital/", f":{catalogue.secret.pk}<"):
+        assert secret not in everything, secret
+    assert "Truyện Kiều" in everything and f":{catalogue.restricted.pk}<" in everything  # the checks can fail
+
+
+def test_every_verb_and_every_error_validates(oai, catalogue, settings, monkeypatch):
+    """Each verb's answer and each error it can give, all checked against OAI-PMH.xsd (with
+    oai_dc.xsd, MARC21slim.xsd and oai-identifier.xsd) by the client; a failure inside the
+    repository still gives a valid answer, not a traceback."""
+    from thuvien.interop.oai import provider
+
+    settings.OAI_PAGE_SIZE = 3
+    live, hidden = oai_id(catalogue.kieu), oai_id(catalogue.withdrawn)
+    seen = {}
+
+    def ask(**params):
+        root = oai.get(**params)
+        seen.setdefault(params.get("verb"), set()).update(error_codes(root) or ["ok"])
+        return root
+
+    ask(verb="Identify")
+    ask(verb="Identify", extra="1")
+    ask(verb="Nope")
+    ask(verb="ListSets")
+    ask(verb="ListSets", resumptionToken="x")
+    ask(verb="ListSets", set="library")
+    for identifier in (None, live, hidden, f"oai:{REPO}:999999"):
+        ask(verb="ListMetadataFormats", **({"identifier": identifier} if identifier else {}))
+    ask(verb="ListMetadataFormats", metadataPrefix="oai_dc")
+    for prefix in ("oai_dc", "marc21", "mods"):
+        for identifier in (live, hidden, f"oai:{REPO}:999999"):
+            ask(verb="GetRecord", identifier=identifier, metadataPrefix=prefix)
+    ask(verb="GetRecord", identifier=live)
+    for verb in ("ListRecords", "ListIdentifiers"):
+        for prefix in ("oai_dc", "marc21"):
+            first = ask(verb=verb, metadataPrefix=prefix)
+            ask(verb=verb, resumptionToken=first.find(f"oai:{verb}/oai:resumptionToken", NS).text)
+        ask(verb=verb, metadataPrefix="mods")
+        ask(verb=verb, metadataPrefix="oai_dc", set="type:video")
+        ask(verb=verb, metadataPrefix="oai_dc", **{"from": "2020-13-01"})
+        ask(verb=verb, resumptionToken="forged")
+    assert seen == {
+        "Identify": {"ok", "badArgument"},
+        "Nope": {"badVerb"},
+        "ListSets": {"ok", "badResumptionToken", "badArgument"},
+        "ListMetadataFormats": {"ok", "noMetadataFormats", "idDoesNotExist", "badArgument"},
+        "GetRecord": {"ok", "idDoesNotExist", "cannotDisseminateFormat", "badArgument"},
+        "ListRecords": {"ok", "cannotDisseminateFormat", "noRecordsMatch", "badArgument", "badResumptionToken"},
+        "ListIdentifiers": {"ok", "cannotDisseminateFormat", "noRecordsMatch", "badArgument", "badResumptionToken"},
+    }
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(provider.HANDLERS, "ListRecords", broken)
+    root = oai.get(verb="ListRecords", metadataPrefix="oai_dc")
+    assert error_codes(root) == ["badArgument"] and b"RuntimeError" not in oai.bodies[-1]

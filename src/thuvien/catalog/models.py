@@ -51,16 +51,32 @@ class BibRecord(models.Model):
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
     is_deleted = models.BooleanField(_("withdrawn"), default=False, db_index=True)
+    # Once a record has been public, harvesters may hold it: OAI-PMH keeps it as a deleted
+    # record when it is withdrawn or restricted. A record never public is never listed.
+    ever_public = models.BooleanField(default=True, db_default=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("bibliographic record")
         verbose_name_plural = _("bibliographic records")
-        indexes = [models.Index(fields=["updated_at", "id"], name="bib_updated_id")]
+        # OAI-PMH lists: (updated_at, id) keyset pages over the records ever public. The
+        # flag is in the index too, so that SQLite counts a list from the index alone.
+        indexes = [models.Index(fields=["updated_at", "id", "ever_public"], name="bib_updated_id",
+                                condition=models.Q(ever_public=True))]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        public = self.visibility == Visibility.PUBLIC and not self.is_deleted
+        if self._state.adding:
+            self.ever_public = public
+        elif public and not self.ever_public:
+            self.ever_public = True
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "ever_public"}
+        super().save(*args, **kwargs)
 
 
 class IdentifierKind(models.TextChoices):

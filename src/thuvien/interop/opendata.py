@@ -7,9 +7,13 @@ Each file is written under a temporary name in the same directory and renamed in
 so a download never sees a half-written dump; the manifest is renamed last.
 
 Only bibliographic data leaves: restricted (``visibility="staff"``) and withdrawn records are
-never read, local 9XX fields are dropped, and nothing about readers or loans is touched.
+never read, local 9XX fields are dropped, and nothing about readers or loans is touched. A
+record's digitised documents are linked (856 in MARC, ``digital`` in CSV and JSON Lines)
+only when they are open to everyone (``digital.access.public_objects``); registered,
+on-site, staff-only and closed ones are not even named.
 """
 
+import contextlib
 import csv
 import gzip
 import io
@@ -35,12 +39,14 @@ FORMATS = {
     "jsonl": ("jsonl.gz", "JSON Lines", "application/x-ndjson"),
 }
 CSV_COLUMNS = ["id", "title", "authors", "publisher", "place", "year", "language", "material_type",
-               "subjects", "isbns", "ddc", "libraries"]
+               "subjects", "isbns", "ddc", "libraries", "digital"]
 DEFAULT_LICENCE = {
     "name": "CC0 1.0 Universal (Public Domain Dedication)",
     "url": "https://creativecommons.org/publicdomain/zero/1.0/",
-    "statement": "The bibliographic metadata of the Ninh Bình library network is dedicated to the "
-                 "public domain under CC0 1.0.",
+    # In the catalogue's language first, then English: the manifest is read by people and programs.
+    "statement": "Dữ liệu thư mục của mạng lưới thư viện được dành cho phạm vi công cộng theo CC0 1.0: "
+                 "được tự do sao chép, sửa đổi và sử dụng, kể cả vì mục đích thương mại. "
+                 "The bibliographic metadata of the library network is dedicated to the public domain under CC0 1.0.",
 }
 _BAD_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 CHUNK = 2000
@@ -52,7 +58,15 @@ def directory():
 
 
 def licence():
-    return {**DEFAULT_LICENCE, **(getattr(settings, "OPENDATA_LICENCE", None) or {})}
+    """The licence of the dumps: OPENDATA_LICENCE over CC0. Another licence without its own
+    statement gets one that names it (never CC0's words under another name)."""
+    configured = {k: v for k, v in (getattr(settings, "OPENDATA_LICENCE", None) or {}).items() if v}
+    terms = {**DEFAULT_LICENCE, **configured}
+    if terms["name"] != DEFAULT_LICENCE["name"] and "statement" not in configured:
+        terms["statement"] = (f"Dữ liệu thư mục của mạng lưới thư viện được phát hành theo giấy phép {terms['name']} "
+                              f"({terms['url']}). The bibliographic metadata of the library network is published "
+                              f"under {terms['name']}.")
+    return terms
 
 
 def public_records():
@@ -64,8 +78,9 @@ def _clean_text(text):
     return _BAD_XML_CHARS.sub("", text)
 
 
-def exported_marc(data):
-    """The MARC-in-JSON that is published: local 9XX fields dropped, control characters removed."""
+def exported_marc(data, digital=()):
+    """The MARC-in-JSON that is published: local 9XX fields dropped, control characters
+    removed, an 856 for each open digital object in ``digital`` (see ``_digital_by_record``)."""
     fields = []
     for entry in data.get("fields", []):
         (tag, value), = entry.items()
@@ -76,6 +91,10 @@ def exported_marc(data):
         else:
             fields.append({tag: {"ind1": value.get("ind1", " "), "ind2": value.get("ind2", " "),
                                  "subfields": [{c: _clean_text(t) for c, t in sf.items()} for sf in value["subfields"]]}})
+    if digital:
+        at = next((i for i, entry in enumerate(fields) if next(iter(entry)) > "856"), len(fields))
+        fields[at:at] = [{"856": {"ind1": "4", "ind2": "0", "subfields": [{"u": obj["url"]}] + (
+            [{"3": _clean_text(obj["label"])}] if obj["label"] else [])}} for obj in digital]
     return {"leader": data.get("leader") or "", "fields": fields}
 
 
@@ -112,14 +131,12 @@ class _Dataset:
 
     def discard(self):
         for stream in self.streams.values():
-            try:
+            with contextlib.suppress(Exception):  # a half-written stream is thrown away anyway
                 stream.close()
-            except Exception:  # noqa: BLE001
-                pass
         for path in self.temp.values():
             path.unlink(missing_ok=True)
 
-    def publish(self, generated_at):
+    def publish(self, generated_at, licence):
         entries = []
         for key, path in self.temp.items():
             os.replace(path, self.final[key])
@@ -128,6 +145,7 @@ class _Dataset:
                 "library": self.library.code if self.library else None, "format": key,
                 "format_label": FORMATS[key][1], "records": self.count,
                 "bytes": self.final[key].stat().st_size, "generated_at": generated_at,
+                "licence": {"name": licence["name"], "url": licence["url"]},
             })
         return entries
 
@@ -141,13 +159,28 @@ def _libraries_by_record(ids):
     return held
 
 
+def _digital_by_record(ids):
+    """{record id: [{id, label, licence, url}]} of the open digital objects of ``ids``."""
+    from thuvien.digital.access import public_objects
+
+    site = getattr(settings, "SITE_URL", "")
+    found = {}
+    rows = (public_objects().filter(record_id__in=ids).order_by("record_id", "id")
+            .values_list("record_id", "id", "label", "licence"))
+    for record_id, pk, label, licence_url in rows:
+        found.setdefault(record_id, []).append({"id": pk, "label": label, "licence": licence_url,
+                                                "url": f"{site}/digital/{pk}/"})
+    return found
+
+
 def build():
     """Regenerate every dump and the manifest; returns the manifest."""
     import pymarc
 
     folder = directory()
     folder.mkdir(parents=True, exist_ok=True)
-    holding = Item.objects.filter(library=OuterRef("pk")).exclude(status=ItemStatus.WITHDRAWN)
+    holding = Item.objects.filter(library=OuterRef("pk"), record__in=public_records()).exclude(
+        status=ItemStatus.WITHDRAWN)
     libraries = list(Library.objects.exclude(library_type=LibraryType.NETWORK)
                      .filter(is_active=True).filter(Exists(holding)).order_by("code"))
     datasets = {None: _Dataset(folder, "all", "all")}
@@ -166,11 +199,13 @@ def build():
                 break
             last = chunk[-1][0]
             held = _libraries_by_record([row[0] for row in chunk])
+            digital = _digital_by_record([row[0] for row in chunk])
             for (pk, data, title, authors, publisher, place, year, language, material_type, subjects,
                  isbns, ddc) in chunk:
                 library_ids = sorted(held.get(pk, ()), key=lambda i: codes.get(i, ""))
                 library_codes = [codes[i] for i in library_ids if i in codes]
-                published = exported_marc(data)
+                objects = digital.get(pk, ())
+                published = exported_marc(data, objects)
                 record = marc.json_to_record(published)
                 try:
                     iso = record.as_marc()
@@ -181,12 +216,12 @@ def build():
                 xml = pymarc.record_to_xml(record) + b"\n"
                 row = [pk, title, " ; ".join(authors or []), publisher, place, year or "", language,
                        material_type, " ; ".join(subjects or []), " ; ".join(isbns or []), ddc,
-                       " ".join(library_codes)]
+                       " ".join(library_codes), " ".join(o["url"] for o in objects)]
                 line = json.dumps({
                     "id": pk, "title": title, "authors": authors, "publisher": publisher, "place": place,
                     "year": year, "language": language, "material_type": material_type,
                     "subjects": subjects, "isbns": isbns, "ddc": ddc, "libraries": library_codes,
-                    "marc": published,
+                    "digital": list(objects), "marc": published,
                 }, ensure_ascii=False) + "\n"
                 for key in [None, *[i for i in library_ids if i in datasets]]:
                     datasets[key].write(row, iso, xml, line)
@@ -198,9 +233,10 @@ def build():
         raise
     generated_at = timezone.now().isoformat(timespec="seconds")
     files = []
+    terms = licence()
     for dataset in datasets.values():
-        files.extend(dataset.publish(generated_at))
-    manifest = {"generated_at": generated_at, "licence": licence(), "files": files,
+        files.extend(dataset.publish(generated_at, terms))
+    manifest = {"generated_at": generated_at, "licence": terms, "files": files,
                 "records_not_in_iso2709": skipped_iso}
     temp = folder / f".{MANIFEST}.tmp-{os.getpid()}"
     temp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")

@@ -1,7 +1,8 @@
 """/opendata: the list of open dumps of the union catalogue, and their downloads."""
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from thuvien.interop import opendata
@@ -32,3 +33,14 @@ def download(request, name):
                             content_type="application/gzip")
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+def listing(request):
+    """The manifest for programs: every dump with its dataset, format, size, date and licence."""
+    current = opendata.manifest()
+    if current is None:
+        return JsonResponse({"generated_at": None, "licence": opendata.licence(), "files": []},
+                            json_dumps_params={"ensure_ascii": False})
+    files = [{**entry, "url": request.build_absolute_uri(reverse("interop:opendata_file", args=[entry["file"]]))}
+             for entry in current["files"]]
+    return JsonResponse({**current, "files": files}, json_dumps_params={"ensure_ascii": False})

@@ -8,8 +8,7 @@ and a cron job may run ``thuvien harvest --enqueue-due`` / ``thuvien opendata bu
 from django_tasks import task
 
 
-@task()
-def harvest_source_task(source_id: int):
+def _run(source_id, **options):
     from thuvien.interop.harvest.models import HarvestSource
     from thuvien.interop.harvest.service import AlreadyRunning, run_harvest
 
@@ -17,10 +16,21 @@ def harvest_source_task(source_id: int):
     if source is None:
         return None
     try:
-        run = run_harvest(source)
+        run = run_harvest(source, **options)
     except AlreadyRunning:
         return "already running"
     return run.state
+
+
+@task()
+def harvest_source_task(source_id: int):
+    return _run(source_id)
+
+
+@task()
+def reconcile_source_task(source_id: int):
+    """Withdraw what the repository no longer lists (a full ListIdentifiers)."""
+    return _run(source_id, reconcile=True)
 
 
 @task()
@@ -29,26 +39,30 @@ def enqueue_due_harvests_task():
 
 
 def enqueue_due_harvests():
-    """Enqueue a harvest of every source whose interval has passed; returns their names."""
-    from thuvien.interop.harvest.service import due_sources
+    """Enqueue a harvest of every source whose interval has passed, and a reconciliation of
+    every source whose reconcile interval has; returns their names (reconciliations as
+    ``NAME (reconcile)``)."""
+    from thuvien.interop.harvest.service import due_reconciliations, due_sources
 
     names = []
-    waiting = _waiting_harvests()
-    for source in due_sources():
-        if source.pk in waiting:
-            continue  # a scheduler tick before the worker got to it: don't queue it twice
-        harvest_source_task.enqueue(source.pk)
-        names.append(source.name)
+    for task_obj, sources, label in ((harvest_source_task, due_sources(), "{}"),
+                                     (reconcile_source_task, due_reconciliations(), "{} (reconcile)")):
+        waiting = _waiting_sources(task_obj)
+        for source in sources:
+            if source.pk in waiting:
+                continue  # a scheduler tick before the worker got to it: don't queue it twice
+            task_obj.enqueue(source.pk)
+            names.append(label.format(source.name))
     return names
 
 
-def _waiting_harvests():
-    """Source ids whose harvest is queued or running in the database task backend."""
+def _waiting_sources(task_obj):
+    """Source ids that ``task_obj`` is queued or running for in the database task backend."""
     try:
         from django_tasks_db.models import DBTaskResult
     except ImportError:  # pragma: no cover - another backend
         return set()
-    rows = DBTaskResult.objects.filter(task_path=harvest_source_task.module_path,
+    rows = DBTaskResult.objects.filter(task_path=task_obj.module_path,
                                        status__in=["READY", "RUNNING"]).values_list("args_kwargs", flat=True)
     return {(row.get("args") or [None])[0] for row in rows}
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("oai", oai, name="oai"),
     path("sru", sru, name="sru"),
     path("opendata", opendata_views.index, name="opendata"),
+    path("opendata.json", opendata_views.listing, name="opendata_listing"),
     path("opendata/<str:name>", opendata_views.download, name="opendata_file"),
 ]

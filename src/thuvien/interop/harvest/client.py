@@ -8,7 +8,6 @@ or ``badResumptionToken``) is read as that OAI-PMH error.
 
 import gzip
 import http.client
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -94,8 +93,7 @@ class Client:
             except Exception:  # noqa: BLE001 - a body we cannot read is no body
                 body = b""
             return error.code, body, error.headers.get("Retry-After")
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError,
-                http.client.HTTPException, OSError) as error:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as error:
             reason = getattr(error, "reason", error)
             raise HarvestError(f"network error: {reason}", retryable=True) from error
 
@@ -167,25 +165,74 @@ class Client:
             "deleted_record": (node.findtext("oai:deletedRecord", "", NS) or "").strip(),
         }
 
-    def list_records(self, metadata_prefix, from_=None, set_spec=None, token=None):
+    def list_page(self, verb, metadata_prefix=None, from_=None, until=None, set_spec=None, token=None):
+        """One page of ListRecords (``records``: <record> elements) or ListIdentifiers
+        (``records``: <header> elements)."""
         if token:
-            params = {"verb": "ListRecords", "resumptionToken": token}
+            params = {"verb": verb, "resumptionToken": token}
         else:
-            params = {"verb": "ListRecords", "metadataPrefix": metadata_prefix}
-            if from_:
-                params["from"] = from_
-            if set_spec:
-                params["set"] = set_spec
+            params = {"verb": verb, "metadataPrefix": metadata_prefix}
+            for name, value in (("from", from_), ("until", until), ("set", set_spec)):
+                if value:
+                    params[name] = value
         root, response_date = self.request(**params)
-        node = root.find("oai:ListRecords", NS)
+        node = root.find(f"oai:{verb}", NS)
         if node is None:
-            raise HarvestError("ListRecords: no ListRecords element", retryable=True)
-        page = Page(records=node.findall("oai:record", NS), response_date=response_date)
-        token_node = node.find("oai:resumptionToken", NS)
-        if token_node is not None:
-            page.token = (token_node.text or "").strip()
-            for name in ("cursor", "completeListSize"):
-                value = token_node.get(name)
-                if value and value.isdigit():
-                    setattr(page, "cursor" if name == "cursor" else "complete_list_size", int(value))
+            raise HarvestError(f"{verb}: no {verb} element", retryable=True)
+        child = "record" if verb == "ListRecords" else "header"
+        page = Page(records=node.findall(f"oai:{child}", NS), response_date=response_date)
+        _read_token(node, page)
         return page
+
+    def list_records(self, metadata_prefix, from_=None, set_spec=None, token=None, until=None):
+        return self.list_page("ListRecords", metadata_prefix, from_, until, set_spec, token)
+
+    def list_identifiers(self, metadata_prefix, set_spec=None, token=None, from_=None, until=None):
+        return self.list_page("ListIdentifiers", metadata_prefix, from_, until, set_spec, token)
+
+    def get_record(self, identifier, metadata_prefix):
+        """The <record> element of one record."""
+        root, _ = self.request(verb="GetRecord", identifier=identifier, metadataPrefix=metadata_prefix)
+        record = root.find("oai:GetRecord/oai:record", NS)
+        if record is None:
+            raise HarvestError("GetRecord: no record element")
+        return record
+
+    def list_metadata_formats(self, identifier=None):
+        """[(metadataPrefix, schema, metadataNamespace)] of the repository (or of one record)."""
+        params = {"verb": "ListMetadataFormats"}
+        if identifier:
+            params["identifier"] = identifier
+        root, _ = self.request(**params)
+        return [tuple((node.findtext(f"oai:{name}", "", NS) or "").strip()
+                      for name in ("metadataPrefix", "schema", "metadataNamespace"))
+                for node in root.iterfind("oai:ListMetadataFormats/oai:metadataFormat", NS)]
+
+    def list_sets(self, max_pages=20, token=None):
+        """([(setSpec, setName)], complete): the repository's sets, following resumption
+        tokens (from ``token``, if given) for at most ``max_pages`` pages."""
+        found = []
+        for _ in range(max_pages):
+            root, _ = self.request(**({"verb": "ListSets", "resumptionToken": token} if token else
+                                      {"verb": "ListSets"}))
+            node = root.find("oai:ListSets", NS)
+            if node is None:
+                raise HarvestError("ListSets: no ListSets element")
+            found += [((s.findtext("oai:setSpec", "", NS) or "").strip(),
+                       (s.findtext("oai:setName", "", NS) or "").strip()) for s in node.iterfind("oai:set", NS)]
+            page = _read_token(node, Page())
+            if not page.token:
+                return found, True
+            token = page.token
+        return found, False
+
+
+def _read_token(node, page):
+    token_node = node.find("oai:resumptionToken", NS)
+    if token_node is not None:
+        page.token = (token_node.text or "").strip()
+        for name, attribute in (("cursor", "cursor"), ("completeListSize", "complete_list_size")):
+            value = token_node.get(name)
+            if value and value.isdigit():
+                setattr(page, attribute, int(value))
+    return page

@@ -1,7 +1,7 @@
 """OAI-PMH metadata into MARC-in-JSON (what ``catalog.services`` stores).
 
-``oai_dc`` becomes a minimal MARC21 record (leader, 001/003, 008, 020, 024, 035, 041,
-100/700, 245/246, 260, 520, 540, 650, 856); ``marc21`` (MARCXML) is kept as it is, with the
+``oai_dc`` becomes a minimal MARC21 record (leader, 001/003, 008, 020, 022 or 490 $x,
+024, 035, 041, 100/700, 245/246, 260, 520, 540, 650, 856); ``marc21`` (MARCXML) is kept as it is, with the
 OAI identifier added in 035 (and in 001/003 when the record has no control number).
 """
 
@@ -23,7 +23,7 @@ MAX_FIELD = 4000  # characters kept of a long description (a MARC field holds < 
 
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
-_DOI = re.compile(r"(?:doi:|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+)", re.I)
+_DOI = re.compile(r"(?:doi:|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+)", re.IGNORECASE)
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 LANGUAGES = {
     "en": "eng", "vi": "vie", "fr": "fre", "de": "ger", "nl": "dut", "es": "spa", "zh": "chi",
@@ -34,6 +34,9 @@ TYPES = [
     ("sound", "i"), ("moving", "g"), ("video", "g"), ("image", "k"), ("software", "m"),
     ("dataset", "m"), ("map", "e"), ("cartographic", "e"), ("score", "c"),
 ]
+
+
+SERIAL_TYPES = ("journal", "periodical", "serial", "newspaper", "magazine")
 
 
 class MappingError(ValueError):
@@ -67,7 +70,7 @@ def dc_values(metadata):
 
 
 def _isbn_of(value):
-    candidate = re.sub(r"^(urn:isbn:|isbn:?)\s*", "", value.strip(), flags=re.I)
+    candidate = re.sub(r"^(urn:isbn:|isbn:?)\s*", "", value.strip(), flags=re.IGNORECASE)
     if re.fullmatch(r"[0-9Xx][0-9Xx\- ]{8,20}", candidate) and is_valid_isbn(candidate):
         return normalize_isbn(candidate)
     return None
@@ -81,7 +84,8 @@ def oai_dc_to_marc(identifier, metadata, source_name):
         raise MappingError("no dc:title")
     types = " ".join(dc.get("type", [])).lower()
     record_type = next((code for word, code in TYPES if word in types), "a")
-    leader = f"00000n{record_type}m a2200000uu 4500"
+    serial = any(word in types for word in SERIAL_TYPES)
+    leader = f"00000n{record_type}{'s' if serial else 'm'} a2200000uu 4500"
     year_match = next((m for m in map(_YEAR.search, dc.get("date", [])) if m), None)
     year = year_match.group(1) if year_match else "    "
     language = ""
@@ -94,14 +98,19 @@ def oai_dc_to_marc(identifier, metadata, source_name):
     fixed = f"000000{'s' if year.strip() else 'n'}{year}    xx            000 0 {language or '   '} d"
     fields = [{"001": identifier[:200]}, {"003": source_name[:32]}, {"008": fixed[:40].ljust(40)}]
     doi_seen = set()
-    links = []
+    links, series_issns = [], []
     for value in dc.get("identifier", []):
         isbn = _isbn_of(value)
         if isbn:
             fields.append(_field("020", [("a", isbn)]))
             continue
-        if re.fullmatch(r"(?:issn:?\s*)?\d{4}-\d{3}[\dXx]", value.strip(), flags=re.I):
-            fields.append(_field("022", [("a", value.strip()[-9:].upper())]))
+        if re.fullmatch(r"(?:issn:?\s*)?\d{4}-\d{3}[\dXx]", value.strip(), flags=re.IGNORECASE):
+            issn = value.strip()[-9:].upper()
+            # A serial's own ISSN identifies it; on a report or a book it is its series'.
+            if serial:
+                fields.append(_field("022", [("a", issn)]))
+            else:
+                series_issns.append(issn)
             continue
         doi = _DOI.search(value)
         if doi and doi.group(1) not in doi_seen:
@@ -126,6 +135,8 @@ def oai_dc_to_marc(identifier, metadata, source_name):
         imprint.append(("c", dc["date"][0][:100]))
     if imprint:
         fields.append(_field("260", imprint))
+    for issn in series_issns[:3]:
+        fields.append(_field("490", [("x", issn)], "0"))
     for value in dc.get("description", [])[:3]:
         fields.append(_field("520", [("a", value[:MAX_FIELD])]))
     for value in dc.get("rights", [])[:3]:

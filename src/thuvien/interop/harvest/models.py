@@ -19,6 +19,13 @@ class RunState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class RunKind(models.TextChoices):
+    HARVEST = "harvest", _("Harvest")
+    WINDOW = "window", _("Harvest of a date range")
+    RECORD = "record", _("One record")
+    RECONCILE = "reconcile", _("Reconciliation of deletions")
+
+
 class HarvestSource(models.Model):
     """A remote repository: where, what, how often, and how far we have harvested."""
 
@@ -32,7 +39,18 @@ class HarvestSource(models.Model):
         _("every (hours)"), default=24, help_text=_("0: only when started by hand.")
     )
     enabled = models.BooleanField(_("enabled"), default=True)
-    granularity = models.CharField(max_length=24, blank=True)  # from Identify
+    # Repositories that keep no deletions (deletedRecord "no"/"transient") are compared
+    # with a full ListIdentifiers every so many days: what is gone there is withdrawn here.
+    reconcile_days = models.PositiveIntegerField(
+        _("reconcile deletions every (days)"), default=0, help_text=_("0: only when started by hand.")
+    )
+    last_reconciled_at = models.DateTimeField(_("last reconciled"), null=True, blank=True)
+    # What the repository says of itself (Identify), and the last check of it.
+    granularity = models.CharField(max_length=24, blank=True)
+    repository_name = models.CharField(_("repository name"), max_length=255, blank=True)
+    deleted_record = models.CharField(_("deleted records"), max_length=12, blank=True)
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    check_report = models.JSONField(default=dict, blank=True)
     # Server time (responseDate) when the last complete list started: the next run asks from here.
     high_water_mark = models.DateTimeField(_("harvested up to"), null=True, blank=True)
     # An interrupted list: its next resumption token, its ``from`` and its would-be mark.
@@ -58,12 +76,16 @@ class HarvestSource(models.Model):
         """The value of ``BibRecord.source`` for records harvested from here."""
         return f"oai:{self.name}"
 
-    def is_due(self, now=None):
-        if not self.enabled or not self.interval_hours:
+    def _due(self, last, every, now):
+        if not self.enabled or not every:
             return False
-        if self.last_run_at is None:
-            return True
-        return self.last_run_at + timedelta(hours=self.interval_hours) <= (now or timezone.now())
+        return last is None or last + every <= (now or timezone.now())
+
+    def is_due(self, now=None):
+        return self._due(self.last_run_at, timedelta(hours=self.interval_hours), now)
+
+    def reconcile_is_due(self, now=None):
+        return self._due(self.last_reconciled_at, timedelta(days=self.reconcile_days), now)
 
 
 class HarvestRun(models.Model):
@@ -73,9 +95,12 @@ class HarvestRun(models.Model):
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.RUNNING)
+    kind = models.CharField(max_length=10, choices=RunKind.choices, default=RunKind.HARVEST)
     from_param = models.CharField(max_length=32, blank=True)
+    until_param = models.CharField(max_length=32, blank=True)
     pages = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)  # new at the source, already in the catalogue
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     withdrawn = models.PositiveIntegerField(default=0)
@@ -99,6 +124,8 @@ class HarvestedRecord(models.Model):
     record = models.ForeignKey("catalog.BibRecord", null=True, on_delete=models.SET_NULL, related_name="+")
     datestamp = models.CharField(max_length=32, blank=True)
     deleted = models.BooleanField(default=False)
+    # The catalogue refused it (a database error): asked again with GetRecord after the next list.
+    failed = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

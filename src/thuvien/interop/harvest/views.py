@@ -25,12 +25,32 @@ def network_admin_required(view):
     return wrapper
 
 
-def _interval(text):
+def _whole_number(text, highest):
     try:
         value = int(text)
     except (TypeError, ValueError):
         return None
-    return value if 0 <= value <= 24 * 365 else None
+    return value if 0 <= value <= highest else None
+
+
+def _source_form(post):
+    """(values, errors) of the source form: URL, format, set and the two schedules."""
+    values = {k: post.get(k, "").strip() for k in ("base_url", "metadata_prefix", "set_spec")}
+    errors = []
+    values["interval_hours"] = _whole_number(post.get("interval_hours") or "24", 24 * 365)
+    if values["interval_hours"] is None:
+        errors.append(_("The interval must be a whole number of hours (0 = only by hand)."))
+    values["reconcile_days"] = _whole_number(post.get("reconcile_days") or "0", 3650)
+    if values["reconcile_days"] is None:
+        errors.append(_("The reconciliation interval must be a whole number of days (0 = only by hand)."))
+    if values["metadata_prefix"] not in MetadataPrefix.values:
+        errors.append(_("Choose a metadata format."))
+    return values, errors
+
+
+def _validation_errors(error):
+    labels = {"name": _("Name"), "base_url": _("Base URL"), "set_spec": _("Set")}
+    return [f"{labels.get(field, field)}: {p}" for field, problems in error.message_dict.items() for p in problems]
 
 
 @network_admin_required
@@ -38,23 +58,17 @@ def sources(request):
     errors, form = [], {}
     if request.method == "POST":
         form = {k: request.POST.get(k, "").strip() for k in ("name", "base_url", "metadata_prefix", "set_spec",
-                                                             "interval_hours")}
-        interval = _interval(form["interval_hours"] or "24")
-        if interval is None:
-            errors.append(_("The interval must be a whole number of hours (0 = only by hand)."))
-        if form["metadata_prefix"] not in MetadataPrefix.values:
-            errors.append(_("Choose a metadata format."))
+                                                             "interval_hours", "reconcile_days")}
+        values, errors = _source_form(request.POST)
         if not errors:
             try:
-                source = service.add_source(form["name"], form["base_url"], form["metadata_prefix"],
-                                            form["set_spec"], interval)
+                source = service.add_source(request.POST.get("name", ""), **values)
             except ValidationError as error:
-                for field, problems in error.message_dict.items():
-                    label = {"name": _("Name"), "base_url": _("Base URL"), "set_spec": _("Set")}.get(field, field)
-                    errors.extend(f"{label}: {p}" for p in problems)
+                errors = _validation_errors(error)
             else:
-                messages.success(request, _("The source %(name)s was added.") % {"name": source.name})
-                return redirect("harvest:sources")
+                messages.success(request, _("The source %(name)s was added. Check the repository to see its "
+                                            "formats and sets.") % {"name": source.name})
+                return redirect("harvest:source", pk=source.pk)
     rows = [{"source": s, "count": service.harvested_count(s)} for s in HarvestSource.objects.all()]
     return render(request, "interop/harvest_sources.html", {
         "rows": rows, "errors": errors, "form": form, "prefixes": MetadataPrefix.choices,
@@ -64,27 +78,42 @@ def sources(request):
 @network_admin_required
 def source_detail(request, pk):
     source = get_object_or_404(HarvestSource, pk=pk)
+    errors = []
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "run":
-            from thuvien.interop.tasks import harvest_source_task
+        if action in ("run", "reconcile"):
+            from thuvien.interop.tasks import harvest_source_task, reconcile_source_task
 
-            harvest_source_task.enqueue(source.pk)
-            messages.success(request, _("A harvest of %(name)s was queued; the background worker runs it.")
+            (reconcile_source_task if action == "reconcile" else harvest_source_task).enqueue(source.pk)
+            messages.success(request, _("A run of %(name)s was queued; the background worker runs it.")
                              % {"name": source.name})
         elif action in ("enable", "disable"):
             source.enabled = action == "enable"
             source.save(update_fields=["enabled"])
             messages.success(request, _("Saved."))
-        elif action == "schedule":
-            interval = _interval(request.POST.get("interval_hours"))
-            if interval is None:
-                messages.error(request, _("The interval must be a whole number of hours (0 = only by hand)."))
+        elif action == "check":
+            report = service.check_source(source)
+            if report["problems"]:
+                messages.error(request, _("The repository answered, with problems: %(problems)s")
+                               % {"problems": " ".join(report["problems"])})
             else:
-                source.interval_hours = interval
-                source.save(update_fields=["interval_hours"])
-                messages.success(request, _("Saved."))
-        return redirect("harvest:source", pk=source.pk)
+                messages.success(request, _("The repository answered; the source's format and set are there."))
+        elif action == "edit":
+            values, errors = _source_form(request.POST)
+            if not errors:
+                try:
+                    changed = service.update_source(source, **values)
+                except ValidationError as error:
+                    errors = _validation_errors(error)
+                else:
+                    if changed.high_water_mark is None and source.high_water_mark is not None:
+                        messages.warning(request, _("Saved. The URL, format or set changed: the next run "
+                                                    "harvests the whole list again."))
+                    else:
+                        messages.success(request, _("Saved."))
+        if not errors:
+            return redirect("harvest:source", pk=source.pk)
     return render(request, "interop/harvest_source.html", {
         "source": source, "runs": source.runs.all()[:20], "count": service.harvested_count(source),
+        "report": source.check_report or {}, "errors": errors, "prefixes": MetadataPrefix.choices,
     })

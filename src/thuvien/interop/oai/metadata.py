@@ -102,6 +102,7 @@ CONTROL_TAG = re.compile(r"00[1-9A-Za-z]\Z")
 DATA_TAG = re.compile(r"(0[1-9A-Z][0-9A-Z]|0[1-9a-z][0-9a-z]|[1-9A-Z][0-9A-Z]{2}|[1-9a-z][0-9a-z]{2})\Z")
 INDICATORS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz ")
 CODES = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!\"#$%&'()*+,-./:;<=>?{}_^`~[]\\")
+DIGITISED = "Tài liệu số hóa"  # 856 $3: what the link is (the catalogue's language, not the request's)
 _ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
@@ -128,8 +129,10 @@ def leader(text):
     return "".join(chars)
 
 
-def marc21(marc):
-    """A MARC21 slim ``record`` for MARC-in-JSON ``marc`` (a dict, or its JSON text)."""
+def marc21(marc, links=()):
+    """A MARC21 slim ``record`` for MARC-in-JSON ``marc`` (a dict, or its JSON text), less
+    its local 9XX fields (staff notes, local holdings), plus an 856 for each of ``links``
+    (the pages of the record's open digital objects)."""
     if isinstance(marc, str):
         marc = json.loads(marc)
     out = [MARC_OPEN, "<leader>", escape(leader(marc.get("leader"))), "</leader>"]
@@ -140,7 +143,7 @@ def marc21(marc):
                 if CONTROL_TAG.match(tag):
                     append(f'<controlfield tag="{tag}">{escape(value)}</controlfield>')
                 continue
-            if not isinstance(value, dict) or not DATA_TAG.match(tag):
+            if not isinstance(value, dict) or not DATA_TAG.match(tag) or tag[0] == "9":
                 continue
             ind1 = (value.get("ind1") or " ")[:1]
             ind2 = (value.get("ind2") or " ")[:1]
@@ -155,5 +158,8 @@ def marc21(marc):
                    f'ind2="{ind2 if ind2 in INDICATORS else " "}">')
             out += subfields
             append("</datafield>")
+    for link in links:
+        append(f'<datafield tag="856" ind1="4" ind2="0"><subfield code="u">{link}</subfield>'
+               f'<subfield code="3">{DIGITISED}</subfield></datafield>')
     append("</record>")
     return "".join(out)

@@ -8,9 +8,11 @@ Records are the union catalogue's BibRecords. Their identifier is
 ``oai:<OAI_REPOSITORY_ID>:<id>`` and their datestamp their ``updated_at`` (UTC, to the
 second). A withdrawn record, and a record made restricted, stays as a deleted record
 (``deletedRecord`` is ``persistent``): a header with ``status="deleted"`` and nothing
-else, so restricted material is never exposed.
+else. A record that was never public (``ever_public`` false: restricted from the start)
+does not exist here at all: not its identifier, not in a set, not in a count.
 
-Lists are read in (updated_at, id) order from the ``bib_updated_id`` index, a page at a
+Lists are read in (updated_at, id) order from the ``bib_updated_id`` index (partial: the
+records ever public), a page at a
 time, from where the last page stopped (see ``tokens``). A list is bounded above by the
 time of its first request, so a record changed during a harvest is not sent twice: the
 next incremental harvest (``from`` = the first response's date) brings it.
@@ -245,9 +247,7 @@ def _check_prefix(prefix):
 def identify(arguments, base_url, site_url):
     from django.db.models import Min
 
-    from thuvien.catalog.models import BibRecord
-
-    earliest = BibRecord.objects.aggregate(first=Min("updated_at"))["first"] or timezone.now()
+    earliest = listed_records().aggregate(first=Min("updated_at"))["first"] or timezone.now()
     repo = repository_id()
     emails = "".join(f"<adminEmail>{escape(e)}</adminEmail>" for e in admin_emails())
     return (
@@ -263,14 +263,20 @@ def identify(arguments, base_url, site_url):
     )
 
 
-def _find_record(identifier):
-    """(id, is_deleted, visibility, updated_at) of the record ``identifier`` names, or idDoesNotExist."""
+def listed_records():
+    """The records OAI-PMH knows: every record that has ever been public. The others
+    (restricted from the start) are neither listed, counted nor found by identifier."""
     from thuvien.catalog.models import BibRecord
 
+    return BibRecord.objects.filter(ever_public=True)
+
+
+def _find_record(identifier):
+    """(id, is_deleted, visibility, updated_at) of the record ``identifier`` names, or idDoesNotExist."""
     pk = record_id(identifier)
     row = None
     if pk is not None:
-        row = BibRecord.objects.filter(pk=pk).values_list("pk", "is_deleted", "visibility", "updated_at").first()
+        row = listed_records().filter(pk=pk).values_list("pk", "is_deleted", "visibility", "updated_at").first()
     if row is None:
         raise OAIError("idDoesNotExist", _("No record has the identifier %(identifier)s.") % {"identifier": identifier})
     return row
@@ -368,7 +374,8 @@ class PageWriter:
             if not self.with_metadata:
                 append(header)
             elif marc:
-                append(f"<record>{header}<metadata>{marc21(row[5])}</metadata></record>")
+                links = [f"{site_url}/digital/{o}/" for o in digital[pk]] if pk in digital else ()
+                append(f"<record>{header}<metadata>{marc21(row[5], links)}</metadata></record>")
             else:
                 metadata = oai_dc((pk, *row[5:]), site_url, digital.get(pk, ()))
                 append(f"<record>{header}<metadata>{metadata}</metadata></record>")
@@ -409,10 +416,8 @@ def _bounds(arguments):
 
 
 def _list_filter(state, set_filter):
-    from thuvien.catalog.models import BibRecord
-
     lower = state.lower
-    queryset = BibRecord.objects.all()
+    queryset = listed_records()
     if set_filter is not None:
         queryset = queryset.filter(set_filter)
     if state.last_id:

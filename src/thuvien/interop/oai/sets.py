@@ -4,7 +4,8 @@
   is the union of them.
 - ``type:book``, ``type:serial``, ...: records by material type; ``type`` is every record.
 - ``collection:CODE``: records with an open digital object in that digital collection;
-  ``collection`` is the union of them.
+  ``collection`` is the union of them. A collection with nothing open in it (only
+  restricted, on-site or registered material) is no set: not even its name is shown.
 
 A record's datestamp moves when it enters or leaves a set (see ``signals``), so
 incremental harvests of a set see the change.
@@ -40,10 +41,18 @@ def _collection_objects(**filters):
     return DigitalObject.objects.filter(public_object_filter(), record=OuterRef("pk"), **filters)
 
 
+def _open_collections():
+    """The digital collections holding at least one open object of a public record."""
+    from thuvien.digital.access import public_object_filter
+    from thuvien.digital.models import Collection, DigitalObject
+
+    return Collection.objects.filter(Exists(DigitalObject.objects.filter(public_object_filter(),
+                                                                         collection=OuterRef("pk"))))
+
+
 def all_sets():
     """Every set, in a stable order: libraries, material types, collections."""
     from thuvien.catalog.models import MaterialType
-    from thuvien.digital.models import Collection
     from thuvien.network.models import Library
 
     found = [OAISet("library", _("Libraries"))]
@@ -53,7 +62,7 @@ def all_sets():
     found.append(OAISet("type", _("Material types")))
     for value, label in MaterialType.choices:
         found.append(OAISet(f"type:{value}", str(label)))
-    collections = list(Collection.objects.order_by("code").values_list("code", "name"))
+    collections = list(_open_collections().order_by("code").values_list("code", "name"))
     if collections:
         found.append(OAISet("collection", _("Digital collections")))
         for code, name in collections:
@@ -65,7 +74,6 @@ def all_sets():
 def record_filter(spec):
     """A Q over BibRecord for set ``spec``, or None if there is no such set."""
     from thuvien.catalog.models import MaterialType
-    from thuvien.digital.models import Collection
     from thuvien.network.models import Library
 
     if not spec or not SPEC.match(spec):
@@ -84,8 +92,8 @@ def record_filter(spec):
         return Q(material_type=code) if code in MaterialType.values else None
     if kind == "collection":
         if not code:
-            return Q(Exists(_collection_objects(collection__isnull=False)))
-        collection_id = Collection.objects.filter(code=code).values_list("pk", flat=True).first()
+            return Q(Exists(_collection_objects(collection__isnull=False))) if _open_collections().exists() else None
+        collection_id = _open_collections().filter(code=code).values_list("pk", flat=True).first()
         return None if collection_id is None else Q(Exists(_collection_objects(collection_id=collection_id)))
     return None
 
