@@ -17,10 +17,21 @@ LIBRARIES = [
     ("NB-THCS-DTH", "Thư viện Trường THCS Đinh Tiên Hoàng", "school", "Thành phố Ninh Bình", "Phường Thanh Bình, thành phố Ninh Bình"),
     ("NB-TH-KS", "Thư viện Trường Tiểu học Phát Diệm", "school", "Huyện Kim Sơn", "Thị trấn Phát Diệm, huyện Kim Sơn"),
     ("NB-CD-TA", "Thư viện cộng đồng xã Trường Yên", "community", "Huyện Hoa Lư", "Xã Trường Yên, huyện Hoa Lư"),
+    ("NB-TN-PL", "Thư viện tư nhân Phúc Lộc", "private", "Huyện Yên Khánh", "Thôn Phúc Lộc, xã Khánh Hội, huyện Yên Khánh"),
+    ("NB-QS-BCH", "Thư viện Bộ Chỉ huy Quân sự tỉnh Ninh Bình", "armed_forces", "Thành phố Ninh Bình", "Đường Trần Nhân Tông, phường Ninh Phong, thành phố Ninh Bình"),
+    ("NB-CN-BV", "Thư viện chuyên ngành Bệnh viện Đa khoa tỉnh Ninh Bình", "specialised", "Thành phố Ninh Bình", "Đường Tuệ Tĩnh, phường Nam Thành, thành phố Ninh Bình"),
 ]
 HOURS = "Thứ Hai – Thứ Sáu: 7:30–11:30, 13:30–17:00\nThứ Bảy: 8:00–11:30"
+# Opening hours by library type (the public libraries use HOURS).
+HOURS_BY_TYPE = {
+    "school": "Thứ Hai – Thứ Sáu: 7:00–11:00, 13:30–16:30 (trong năm học)",
+    "community": "Thứ Ba – Chủ nhật: 14:00–17:00, 19:00–21:00",
+    "private": "Thứ Bảy – Chủ nhật: 8:00–11:00, 14:00–17:00",
+    "armed_forces": "Thứ Hai – Thứ Sáu: 7:30–11:00, 13:30–16:30 (cán bộ, chiến sĩ và khách có đăng ký)",
+    "specialised": "Thứ Hai – Thứ Sáu: 7:30–11:30, 13:30–21:00",
+}
 
-# code, name, kind — every library gets the first two; larger ones all of them.
+# code, name, kind — every library gets the first four; provincial and district ones all of them.
 LOCATIONS = [
     ("MUON", "Phòng mượn", "lending"),
     ("DOC", "Phòng đọc", "reading_room"),

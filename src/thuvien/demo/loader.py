@@ -27,11 +27,11 @@ def load_network():
         library, _ = Library.objects.get_or_create(
             code=code,
             defaults={"name": name, "library_type": kind, "parent": network, "district": district,
-                      "address": address, "opening_hours": data.HOURS,
+                      "address": address, "opening_hours": data.HOURS_BY_TYPE.get(kind, data.HOURS),
                       "phone": "0229 38" + str(zlib.crc32(code.encode()) % 10000).zfill(4),
                       "email": f"{code.lower()}@thuvien.ninhbinh.gov.vn"},
         )
-        wanted = data.LOCATIONS if kind in ("provincial", "district") else data.LOCATIONS[:2]
+        wanted = data.LOCATIONS if kind in ("provincial", "district") else data.LOCATIONS[:4]
         for loc_code, loc_name, loc_kind in wanted:
             Location.objects.get_or_create(library=library, code=loc_code, defaults={"name": loc_name, "kind": loc_kind})
         libraries[code] = library
@@ -66,12 +66,13 @@ def _add_copies(record, libraries, codes, barcodes, rng, item_type=ItemType.BOOK
     cutter = (author[:3] or record.title[:3]).upper()
     for code in codes:
         library = libraries[code]
-        locations = list(library.locations.all())
+        locations = {location.code: location for location in library.locations.all()}
         status = ItemStatus.ON_LOAN if rng.random() < 0.25 else ItemStatus.AVAILABLE
+        shelf = "MUON" if rng.random() < 0.7 else "DOC"
         if item_type == ItemType.RARE:
-            status = ItemStatus.NOT_FOR_LOAN
+            status, shelf = ItemStatus.NOT_FOR_LOAN, "KHO"  # rare copies are kept in the store
         Item.objects.create(
-            record=record, library=library, location=locations[0] if locations else None,
+            record=record, library=library, location=locations.get(shelf) or next(iter(locations.values()), None),
             barcode=barcodes.next(library), call_number=f"{ddc} {cutter}".strip(),
             item_type=item_type, status=status,
         )

@@ -16,6 +16,8 @@ ACTIONS = [
      _("Digitisation projects, scans, OCR and digital objects.")),
     (permissions.CIRCULATE, _("Circulation"), "/staff/circulation/",
      _("Loans, returns, renewals and holds at the desk.")),
+    (permissions.ADMINISTER, _("Staff accounts"), "/staff/accounts/",
+     _("Accounts of the library's staff and their roles.")),
     (permissions.ADMINISTER, _("Self-check kiosks (SIP2)"), "/staff/sip2/",
      _("Accounts of the self-check and RFID kiosks.")),
     (NETWORK, _("Harvesting (OAI-PMH)"), "/staff/harvest/",
