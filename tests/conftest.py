@@ -12,9 +12,7 @@ os.environ.setdefault("THUVIEN_INDEX_MODE", "immediate")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop in browser tests
 
 import pytest  # noqa: E402
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-TESTDATA = Path(os.environ.get("THUVIEN_TESTDATA", SHARED / "testdata"))
+from paths import TESTDATA  # noqa: E402  (tests/paths.py: where the shared samples are)
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +26,7 @@ def _isolated_index(settings, tmp_path):
     index.reset_process_state()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def testdata():
     return TESTDATA
 

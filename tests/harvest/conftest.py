@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 
 # The recordings, for parametrising at collection time (the ``testdata`` fixture is per test).
-TESTDATA = Path(os.environ.get("THUVIEN_TESTDATA") or next(
-    (parent / "shared" / "testdata" for parent in Path(__file__).resolve().parents
-     if (parent / "shared" / "testdata").is_dir()), Path(__file__).resolve().parents[3] / "shared" / "testdata"))
+from paths import TESTDATA  # noqa: E402,F401  (tests/paths.py)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -34,12 +34,11 @@ class _LocalSchemas(etree.Resolver):
 
 
 @pytest.fixture(scope="session")
-def oai_schema():
+def oai_schema(testdata):
     """OAI-PMH.xsd with oai_dc.xsd, MARC21slim.xsd and oai-identifier.xsd, all local:
     <metadata> and <description> are validated strictly, as the schema asks."""
     import xmlschema
 
-    testdata = Path(os.environ.get("THUVIEN_TESTDATA", Path(__file__).resolve().parents[3] / "shared" / "testdata"))
     schemas = (testdata / "schemas").resolve()
     xml_xsd = Path(xmlschema.__file__).parent / "schemas" / "XML" / "xml.xsd"
     imports = {
