@@ -125,7 +125,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# Development and tests serve static files straight from the apps; `thuvien serve` collects
+# them first and turns this off, so whitenoise serves the collected, compressed copies.
+WHITENOISE_USE_FINDERS = os.environ.get("THUVIEN_STATIC_FINDERS", "1") == "1"
 
 SEARCH_INDEX_DIR = Path(os.environ.get("THUVIEN_INDEX_DIR", DATA_DIR / "index"))
 

@@ -4,6 +4,7 @@ import random
 import zlib
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from thuvien.accounts.models import StaffRole
@@ -41,11 +42,13 @@ def load_network():
 def load_staff(libraries):
     User = get_user_model()
     accounts = []
+    hashed = None  # every demo account has the same password: hash it once (hashing is slow on purpose)
     for username, role, code, full_name in data.STAFF:
         user, created = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
         if created:
-            user.set_password(data.DEMO_PASSWORD)
-            user.save()
+            hashed = hashed or make_password(data.DEMO_PASSWORD)
+            user.password = hashed
+            user.save(update_fields=["password"])
         StaffRole.objects.get_or_create(user=user, role=role, library=libraries.get(code))
         accounts.append((username, data.DEMO_PASSWORD, role, code or "*"))
     return accounts

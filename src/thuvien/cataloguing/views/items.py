@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -107,9 +108,12 @@ def item_edit(request, pk):
 
 def _moment(text):
     try:
-        return parse_datetime(text or "")
+        moment = parse_datetime(text or "")
     except ValueError:  # well formed but not a real moment
         return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)  # a time without an offset is the library's local time
+    return moment
 
 
 @access.cataloguer_required

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from thuvien.demo.loader import load
@@ -9,18 +9,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--records", type=int, default=2000, help="generated records to add (default 2000)")
+        parser.add_argument("--no-digital", action="store_true",
+                            help="leave out the digitised documents (they take most of the time)")
 
     def handle(self, *args, **options):
+        if options["records"] < 0:
+            raise CommandError(_("--records cannot be negative."))
         result = load(generated=options["records"])
         if result["skipped"]:
             self.stdout.write(_("The demo network is already loaded."))
         else:
             self.stdout.write(_("Loaded %(libraries)d libraries and %(records)d records.") % result)
-        from thuvien.digital import (
-            demo as digital_demo,  # collections, projects, digitised documents
-        )
+        if not options["no_digital"]:
+            from thuvien.digital import (
+                demo as digital_demo,  # collections, projects, digitised documents
+            )
 
-        self.stdout.write(_("%(n)d digitised documents added") % {"n": digital_demo.load(stdout=self.stdout)})
+            self.stdout.write(_("%(n)d digitised documents added") % {"n": digital_demo.load(stdout=self.stdout)})
         self.stdout.write(_("Staff accounts (user / password / role / library):"))
         for username, password, role, library in result["accounts"]:
             self.stdout.write(f"  {username:16} {password:20} {role:15} {library}")

@@ -17,6 +17,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"thuvien: http://{options['bind']}/")
         self.stdout.flush()
+        os.environ["THUVIEN_STATIC_FINDERS"] = "0"  # serve the collected files (with their .gz copies)
         os.execvp(sys.executable, [
             sys.executable, "-m", "gunicorn", "thuvien.wsgi:application",
             "--bind", options["bind"], "--workers", str(options["workers"]),
