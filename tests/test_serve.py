@@ -66,7 +66,9 @@ def test_serve_runs_gunicorn_with_whitenoise_on_a_configured_install(tmp_path):
     env = environment(tmp_path, HOME=str(tmp_path))
     thuvien(env, "migrate", "--no-input", "-v0")
     assert (tmp_path / "db" / "tv.sqlite3").is_file() and not (tmp_path / "data" / "thuvien.sqlite3").exists()
-    thuvien(env, "demo", "--records", "5", "--no-digital")
+    # The demo network and collection without its accounts (``thuvien demo`` is tested in test_demo.py;
+    # its forty password hashes would take most of this test's time).
+    thuvien(env, "shell", "-c", "from thuvien.demo import loader; loader.load_collection(loader.load_network()[1], 5)")
     out = thuvien(env, "index", "rebuild")
     assert "50" in out and (tmp_path / "data" / "index").is_dir()
     port = free_port()
