@@ -94,7 +94,8 @@ A11Y_CHECK = """() => {
 def test_pages_pass_a_quick_accessibility_check_on_a_phone(page, shelf):
     page.set_viewport_size({"width": 320, "height": 640})
     record = shelf["de_men"]
-    for url in ("/", "/search/?q=ninh+binh", f"/record/{record.pk}/"):
+    for url in ("/", "/search/?q=ninh+binh", f"/record/{record.pk}/", "/libraries/", "/libraries/NB-KS/",
+                "/libraries/NB-KS/search/?q=de+men", "/staff/login/", "/new/"):  # the last one without autofocus
         page.goto(url)
         assert page.evaluate(A11Y_CHECK) == [], url
     # The skip link is the first stop of the keyboard, visible when focused, and leads to <main>.
