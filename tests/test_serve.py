@@ -72,7 +72,8 @@ def test_serve_runs_gunicorn_with_whitenoise_on_a_configured_install(tmp_path):
     out = thuvien(env, "index", "rebuild")
     assert "50" in out and (tmp_path / "data" / "index").is_dir()
     port = free_port()
-    server = subprocess.Popen([*THUVIEN, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"],
+    server = subprocess.Popen([*THUVIEN, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2",
+                               "--no-worker"],  # tests/core/test_serve.py checks the worker beside it
                               env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               start_new_session=True)
     try:
