@@ -1,5 +1,5 @@
-"""Configuration from the environment and production serving, as an operator runs them:
-``DATABASE_URL`` and ``THUVIEN_DATA_DIR`` chosen, ``thuvien migrate``, ``demo``, ``index rebuild``,
+"""An install configured from the environment, as an operator runs it: ``DATABASE_URL`` and
+``THUVIEN_DATA_DIR`` chosen, ``thuvien migrate``, the demo collection, ``thuvien index rebuild``,
 then ``thuvien serve`` (gunicorn, static files by whitenoise) answering over real HTTP."""
 
 import os
