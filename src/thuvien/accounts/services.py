@@ -10,6 +10,7 @@ message) raised before anything is written.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -89,9 +90,14 @@ def _role(value):
     return Role(value)
 
 
+def _text(value):
+    """A form or command-line value as text the database takes (PostgreSQL refuses NUL)."""
+    return nfc(str(value or "").replace("\x00", "\ufffd").strip())
+
+
 def _library(role, code):
     """The library a role belongs to: none for network administrator, else an active library."""
-    code = (code or "").strip()
+    code = _text(code)
     if role == Role.NETWORK_ADMIN:
         if code and not Library.objects.filter(code=code, library_type="network").exists():
             raise StaffError(_("A network administrator belongs to the whole network, not to one library."))
@@ -125,7 +131,7 @@ def _check_user_in_scope(actor, user):
 
 
 def _user(username):
-    username = nfc((username or "").strip())
+    username = _text(username)
     user = get_user_model().objects.filter(username=username).first() if username else None
     if user is None:
         raise StaffError(_("No account has the user name %(name)s.") % {"name": username[:MAX_NAME]})
@@ -156,7 +162,7 @@ def new_password():
 
 def add_staff(actor, username, library_code, role, password=None, full_name="") -> Created:
     """Create an account with one role; a password is generated when none is given."""
-    username = nfc((username or "").strip())
+    username = _text(username)
     _check_username(username)
     role = _role(role)
     library = _library(role, library_code)
@@ -165,9 +171,12 @@ def add_staff(actor, username, library_code, role, password=None, full_name="") 
     if User.objects.filter(username__iexact=username).exists():
         raise StaffError(_("The user name %(name)s is already taken: grant that account a role instead.")
                          % {"name": username})
+    full_name = _text(full_name)
+    if any(unicodedata.category(c) == "Cc" for c in full_name) or "\ufffd" in full_name or len(full_name) > 150:
+        raise StaffError(_("A full name has at most 150 letters, without control characters."))
     generated = not password
     password = password or new_password()
-    user = User(username=username, first_name=nfc((full_name or "").strip())[:150])
+    user = User(username=username, first_name=full_name)
     _check_password(password, user)
     user.set_password(password)
     try:
