@@ -147,3 +147,10 @@ def test_withdrawn_records_are_gone(sru, catalogue):
     assert found(sru, "dc.title = truyện") == [TALES]
     services.withdraw_record(catalogue.tales)
     assert found(sru, "dc.title = truyện") == []
+
+
+def test_exact_diacritics_rank_first(sru, catalogue):
+    """Without sortBy, records come in the OPAC's relevance order: the typed tones first."""
+    assert found(sru, "dc.title = dế") == [CRICKET, GOATS]
+    assert found(sru, "dc.title = dê") == [GOATS, CRICKET]
+    assert found(sru, 'cql.serverChoice all "dế mèn"')[0] == CRICKET
