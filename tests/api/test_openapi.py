@@ -39,7 +39,13 @@ def keep_test_connection():
 
 
 @pytest.fixture
-def api_world(network, staff, make_record, keep_test_connection):
+def fast_hashing(settings):
+    # Staff and reader passwords are hashed for every operation's fixture: keep it cheap.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api_world(fast_hashing, network, staff, make_record, keep_test_connection):
     """Kim Sơn with loan rules, a reader with a loan, two records and two tokens."""
     from thuvien.circulation import services
     from thuvien.circulation.demo import load_categories_and_rules
