@@ -14,9 +14,10 @@ from thuvien.search.query import (
     MATCH_FIELDS,
     ParsedQuery,
     filter_query,
+    match_clauses,
     parse,
     restricted_query,
-    text_query,
+    with_ranking,
     year_range_query,
 )
 
@@ -75,7 +76,9 @@ def build_query(request, rank=True, searcher=None):
 
 def _build(request, parsed, rank, searcher):
     scope = request.scope if request.scope in MATCH_FIELDS else "any"
-    clauses = [(Occur.Must, text_query(parsed, scope, rank=rank, searcher=searcher))]
+    # The words and the filters in one boolean query, the ranking clauses around it
+    # (``with_ranking``): they are then only evaluated on records that pass the filters.
+    clauses = match_clauses(parsed, scope, searcher)
     if not request.include_restricted:
         clauses.append((Occur.MustNot, restricted_query()))
     if request.library:
@@ -94,7 +97,8 @@ def _build(request, parsed, rank, searcher):
         clauses.append((Occur.Must, filter_query(FACETS[name], [str(v) for v in values])))
     if request.year_from is not None or request.year_to is not None:
         clauses.append((Occur.Must, year_range_query(request.year_from, request.year_to)))
-    return Query.boolean_query(clauses)
+    query = Query.boolean_query(clauses)
+    return with_ranking(query, parsed, scope, searcher) if rank else query
 
 
 @dataclass(frozen=True)
