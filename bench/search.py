@@ -57,6 +57,7 @@ from thuvien.core.vietnamese import decode_typed, fold, sort_key  # noqa: E402
 from thuvien.search import documents, index  # noqa: E402
 from thuvien.search.documents import ANY_LIBRARY  # noqa: E402
 from thuvien.search.query import parse  # noqa: E402
+from thuvien.search import service  # noqa: E402
 from thuvien.search.service import FACET_SIZES  # noqa: E402
 from thuvien.search.service import SearchRequest, search  # noqa: E402
 
@@ -316,12 +317,17 @@ def main():
     parser.add_argument("--pg-url", default=os.environ.get(
         "THUVIEN_BENCH_PG", "postgres://postgres@127.0.0.1:5432/thuvien_bench_search"))
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--no-query-cache", action="store_true",
+                        help="build every query afresh (the mix repeats its queries, which the service's "
+                             "prepared-query cache would otherwise serve after the warm-up round)")
     parser.add_argument("--reuse", action="store_true",
                         help="query the data a previous run left in THUVIEN_DATA_DIR instead of building it")
     args = parser.parse_args()
 
     settings.SEARCH_INDEX_DIR = Path(settings.DATA_DIR) / "bench-index"
     index.reset_process_state()
+    if args.no_query_cache:
+        service.QUERY_CACHE_SIZE = 0
     pg = None
     if not args.no_pg:
         try:
@@ -370,7 +376,8 @@ def run_queries(args, pg):
 
     load_before = os.getloadavg()[0]
     print(f"\nqueries: {len(QUERIES)} in the mix; {args.rounds} rounds for tantivy, {args.sql_rounds} for SQL "
-          f"(after one warm-up round); load average {load_before:.1f}", flush=True)
+          f"(after one warm-up round); prepared-query cache {'off' if args.no_query_cache else 'on'}; "
+          f"load average {load_before:.1f}", flush=True)
     for round_no in range(args.rounds + 1):
         searcher = index.searcher()
         for text, extra, raw, match, tsq in prepared:

@@ -6,6 +6,7 @@ read by this small grammar, so no query can fail. Each word matches its exact fo
 Vietnamese word it spells.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -90,6 +91,12 @@ def _term(field_name, value):
     return Query.term_query(schema(), field_name, value)
 
 
+@functools.lru_cache(maxsize=1024)
+def _regex(field_name, pattern):
+    """A compiled regex query (compiling costs more than running it); queries are immutable."""
+    return Query.regex_query(schema(), field_name, pattern)
+
+
 def word_query(word, prefix=False, scope="any"):
     """Match one word in the fields of ``scope``: exact form, folded form, typed forms."""
     s = schema()
@@ -160,7 +167,7 @@ def _word_forms(word):
 def _match_word(word, prefix, scope, searcher=None):
     if prefix:
         pattern = re.escape(fold(word)) + ".*"
-        return _any_of([_boosted(Query.regex_query(schema(), f"{name}_fold", pattern), weight)
+        return _any_of([_boosted(_regex(f"{name}_fold", pattern), weight)
                         for name, weight in MATCH_FIELDS[scope]])
     _exact, folded = _word_forms(word)
     terms = [(f"{name}_fold", f, weight) for name, weight in MATCH_FIELDS[scope] for f in folded]

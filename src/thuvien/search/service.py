@@ -143,7 +143,9 @@ def _prepare(request, searcher, version):
     if sort == "relevance" and parsed.is_empty:
         sort = "new"
     match_query = _build(request, parsed, False, searcher)
-    query = _build(request, parsed, True, searcher) if sort == "relevance" else match_query
+    scope = request.scope if request.scope in MATCH_FIELDS else "any"
+    # The ranked query is the matching one with the ranking clauses around it.
+    query = with_ranking(match_query, parsed, scope, searcher) if sort == "relevance" else match_query
     prepared = _Prepared(parsed, sort, query, match_query, _estimate(parsed, searcher))
     if key is not None:
         with _prepared_lock:
