@@ -11,7 +11,7 @@ PostgreSQL is reachable, a ``tsvector`` column with a GIN index (database
 ``thuvien_bench_search``; ``--pg-url`` or ``THUVIEN_BENCH_PG`` to change it, ``--no-pg`` to
 skip). SQL text is stored folded (no diacritics, đ→d), as our folded fields are.
 
-Then a fixed query mix runs round-robin through four engines, so that load on the shared
+Then a fixed query mix runs round-robin through the engines, so that load on the shared
 machine hits them alike:
 
 - ours: ``thuvien.search.service.search`` with three facets (library, subject, year), first
@@ -54,12 +54,10 @@ from tantivy import Occur, Query  # noqa: E402
 
 from thuvien.catalog import generate as g  # noqa: E402
 from thuvien.core.vietnamese import decode_typed, fold, sort_key  # noqa: E402
-from thuvien.search import documents, index  # noqa: E402
+from thuvien.search import documents, index, service  # noqa: E402
 from thuvien.search.documents import ANY_LIBRARY  # noqa: E402
 from thuvien.search.query import parse  # noqa: E402
-from thuvien.search import service  # noqa: E402
-from thuvien.search.service import FACET_SIZES  # noqa: E402
-from thuvien.search.service import SearchRequest, search  # noqa: E402
+from thuvien.search.service import FACET_SIZES, SearchRequest, search  # noqa: E402
 
 LIBRARIES = ["NB-TVT", "NB-TPNB", "NB-TD", "NB-NQ", "NB-GV", "NB-HL", "NB-YK", "NB-KS", "NB-YM",
              "NB-THPT-LVT", "NB-THCS-DTH", "NB-TH-KS", "NB-CD-TA"]
