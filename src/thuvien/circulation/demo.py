@@ -42,6 +42,8 @@ def demo_card(library_code, n):
 
 def load_circulation_demo(network, libraries=None, per_library=2):
     """Idempotent. Returns [(card_number, password, name, library code), ...]."""
+    from django.contrib.auth.hashers import make_password
+
     from thuvien.circulation import services
     from thuvien.demo.data import DEMO_PASSWORD
     from thuvien.network.models import Library
@@ -51,6 +53,7 @@ def load_circulation_demo(network, libraries=None, per_library=2):
         libraries = {lib.code: lib for lib in Library.objects.exclude(pk=network.pk)}
     accounts = []
     index = 0
+    hashed = None
     for code, library in sorted(libraries.items()):
         if library.is_network:
             continue
@@ -62,8 +65,10 @@ def load_circulation_demo(network, libraries=None, per_library=2):
             index += 1
             category = "pupil" if library.library_type == "school" else ("adult" if n == 1 else "student")
             if not Reader.objects.filter(card_number=card).exists():
-                services.register_reader(None, library, card, name, categories[category], password=DEMO_PASSWORD,
-                                         email=f"{card.lower()}@example.org", keep_history=(n == 1))
+                reader = services.register_reader(None, library, card, name, categories[category],
+                                                  email=f"{card.lower()}@example.org", keep_history=(n == 1))
+                hashed = hashed or make_password(DEMO_PASSWORD)  # one hash for every demo reader
+                services.set_password(reader, DEMO_PASSWORD, encoded=hashed)
             accounts.append((card, DEMO_PASSWORD, name, code))
     return accounts
 

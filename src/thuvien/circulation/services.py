@@ -1253,18 +1253,26 @@ def _apply_fields(reader, values):
         raise CirculationError("invalid_data", detail=_("The name is required."))
 
 
-def set_password(reader, password):
-    """Give the reader an OPAC login (a Django user) with this password."""
+def set_password(reader, password, *, encoded=None):
+    """Give the reader an OPAC login (a Django user) with this password.
+
+    ``encoded`` is an already hashed password (``make_password``), for loading many
+    readers who share one, as the demo does: hashing is slow on purpose.
+    """
     User = get_user_model()
-    if reader.user_id is None:
+    user = reader.user if reader.user_id is not None else None
+    if user is None:
         user = User(username=_reader_username(reader.card_number), first_name=reader.name[:150])
+    if encoded is not None:
+        user.password = encoded
+    else:
         user.set_password(password)
+    if reader.user_id is None:
         user.save()
         reader.user = user
         reader.save(update_fields=["user", "updated_at"])
     else:
-        reader.user.set_password(password)
-        reader.user.save(update_fields=["password"])
+        user.save(update_fields=["password"])
 
 
 @transaction.atomic
