@@ -42,9 +42,7 @@ class RawRecord:
     raw: bytes
     error: str = ""  # set when the record cannot even be cut out properly
     data: dict | None = None  # MARC-in-JSON once decoded
-    holdings: list | None = None  # its 852/952 fields, taken out of ``data`` by the importer
-    derived: dict | None = None
-    pairs: list | None = None
+    prepared: object = None  # what the importer writes (``prepare.Prepared``)
 
 
 def detect_format(head):
