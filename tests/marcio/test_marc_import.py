@@ -110,6 +110,18 @@ def test_utf8_marc8_and_marcxml_give_the_same_nfc_records(testdata, sample):
         assert any("Việt" in t for t in texts)  # decomposed in the file, composed here
 
 
+@pytest.mark.parametrize("name", ["marc4j/cyrillic_capital_e.mrc", "marc4j/greekmissingcharsetchange.mrc",
+                                  "yaz-marc-files/marc8.marc", "pymarc/bad_eacc_encoding.dat"])
+def test_marc8_escapes_do_not_leak_into_the_next_subfield_or_record(testdata, name):
+    """Each MARC-8 subfield starts in ASCII/ANSEL: decoding a record alone, again or after others gives one result."""
+    with open(testdata / "marc" / name, "rb") as stream:
+        raws = [r.raw for r in iter_iso2709(stream) if not r.error]
+    forward = [decode_iso2709(raw) for raw in raws]
+    again = [decode_iso2709(raw) for raw in reversed(raws)][::-1]
+    assert forward == again
+    assert [decode_iso2709(raw) for raw in raws] == forward
+
+
 def test_loc_vietnamese_import_then_other_formats_only_match(network, testdata, tmp_path):
     loc = testdata / "marc" / "loc-sample"
     assert counts(run_import(loc / "loc_books2016_vie.utf8.mrc", "NB-KS")[0])["created"] == 121

@@ -132,7 +132,7 @@ def derive_all(data):
                 authors.append(name)
     subjects = []
     for value in subjects_f:
-        parts = [_clean(p) for p in _values(value, "abcdvxyz") if _clean(p)]
+        parts = [c for p in _values(value, "abcdvxyz") if (c := _clean(p))]
         heading = " -- ".join(parts)
         if heading and heading not in subjects:
             subjects.append(heading)

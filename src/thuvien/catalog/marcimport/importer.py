@@ -170,11 +170,12 @@ def import_file(path, library, rejects_path=None, batch_size=BATCH, progress=Non
     """Import the MARC file at ``path`` for ``library``; return an ``ImportSummary``.
 
     ``workers`` processes decode and derive records while this one writes (default:
-    one per spare CPU for files over ``PARALLEL_FROM`` bytes, none otherwise).
+    one per CPU, up to 4, for files over ``PARALLEL_FROM`` bytes, none otherwise).
     """
     size = os.path.getsize(path)
     if workers is None:
-        workers = max(0, min(4, (os.cpu_count() or 1) - 1)) if size >= PARALLEL_FROM else 0
+        # One per CPU: this process mostly waits on the database and the index, which run in C.
+        workers = min(4, os.cpu_count() or 1) if size >= PARALLEL_FROM else 0
     with open(path, "rb") as stream:
         fmt = detect_format(stream.peek(512)[:512])
         writer = RejectWriter(rejects_path or default_rejects_path(path, fmt), fmt)

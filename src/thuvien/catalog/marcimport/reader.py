@@ -126,12 +126,16 @@ _marc8 = None
 _QUIET = io.StringIO()
 
 
+_MARC8_DEFAULTS = None
+
+
 def _marc8_decoder():
-    global _marc8
+    global _marc8, _MARC8_DEFAULTS
     if _marc8 is None:
         from pymarc.marc8 import MARC8ToUnicode
 
         _marc8 = MARC8ToUnicode(quiet=True)
+        _MARC8_DEFAULTS = (_marc8.g0, _marc8.g1)
     return _marc8
 
 
@@ -252,9 +256,13 @@ def _utf8(body):
 def _marc8_text(body):
     if body.isascii() and b"\x1b" not in body:
         return body.decode("ascii")
+    decoder = _marc8_decoder()
+    # Every subfield starts in the default sets (ASCII, ANSEL), as pymarc's own reader does:
+    # the decoder keeps the last escape's sets, which would leak into the next subfield or record.
+    decoder.g0, decoder.g1 = _MARC8_DEFAULTS
     try:
         with contextlib.redirect_stderr(_QUIET):  # pymarc reports a truncated character there, and goes on
-            text = _marc8_decoder().translate(body)
+            text = decoder.translate(body)
     except Exception:  # noqa: BLE001 (pymarc raises several kinds on a bad escape sequence)
         raise UnicodeDecodeError("marc-8", body, 0, 1, "bad escape sequence") from None
     if "\ufffd" in text or "\x1b" in text:
