@@ -15,6 +15,7 @@ library imported before, since local numbers of two libraries can coincide.
 
 import multiprocessing
 import os
+import sqlite3
 import sys
 import time
 from collections import deque
@@ -63,7 +64,7 @@ class ImportSummary:
         return {k: getattr(self, k) for k in ("read", "created", "merged", "unchanged", "rejected", "items")}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     raw: object  # RawRecord
     prep: P.Prepared
@@ -477,7 +478,7 @@ def _identifier_rows(kind, values):
            f"WHERE i.{qn('kind')} = %s AND i.{qn('value')} IN ({', '.join(['%s'] * len(values))}) "
            f"AND r.{qn('is_deleted')} = %s")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [kind, *values, False])
+        _execute(cursor, sql, [kind, *values, False])
         return cursor.fetchall()
 
 
@@ -504,11 +505,27 @@ def _insert_records(pending, source, now):
             for p in chunk:
                 params += p.prep.row
                 params += tail
-            cursor.execute(
-                f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
-                f"VALUES {', '.join([row] * len(chunk))} RETURNING {qn(meta.pk.column)}", params)
+            _execute(cursor,
+                     f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+                     f"VALUES {', '.join([row] * len(chunk))} RETURNING {qn(meta.pk.column)}", params)
             ids += [r[0] for r in cursor.fetchall()]
     return ids
+
+
+_native_sql = {}
+
+
+def _execute(cursor, sql, params):
+    """``cursor.execute`` of our own SQL (``%s`` placeholders, no literal %), on SQLite
+    without Django's per-call rewriting of the placeholders (a regex over the whole text)."""
+    if cursor.db.vendor != "sqlite":
+        return cursor.execute(sql, params)
+    native = _native_sql.get(sql)
+    if native is None:
+        native = sql.replace("%s", "?")
+        if len(_native_sql) < 64:
+            _native_sql[sql] = native
+    return sqlite3.Cursor.execute(cursor.cursor, native, params)
 
 
 _RECORD_COLUMNS = (*P.ROW_COLUMNS, "source", "visibility", "is_deleted", "ever_public", "created_at", "updated_at")
@@ -524,7 +541,7 @@ def _insert_identifiers(rows):
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 500):
             chunk = rows[start:start + 500]
-            cursor.execute(head + ", ".join(["(%s, %s, %s)"] * len(chunk)), [v for r in chunk for v in r])
+            _execute(cursor, head + ", ".join(["(%s, %s, %s)"] * len(chunk)), [v for r in chunk for v in r])
 
 
 def _insert_queue(record_ids, now):
@@ -540,7 +557,7 @@ def _insert_queue(record_ids, now):
         for start in range(0, len(record_ids), 1000):
             chunk = record_ids[start:start + 1000]
             params = [v for record_id in chunk for v in (record_id, stamp)]
-            cursor.execute(
+            _execute(cursor,
                 f"INSERT INTO {qn(meta.db_table)} ({qn('record_id')}, {qn('enqueued_at')}) "
                 f"VALUES {', '.join(['(%s, %s)'] * len(chunk))} RETURNING {qn(meta.pk.column)}", params)
             ids += [r[0] for r in cursor.fetchall()]
