@@ -168,7 +168,7 @@ def main():
     app_port, static_port = free_port(), free_port()
     env = dict(os.environ, THUVIEN_DATA_DIR=str(DATA), THUVIEN_INDEX_MODE="off")
     server = subprocess.Popen([str(THUVIEN), "serve", "--bind", f"127.0.0.1:{app_port}",
-                               "--workers", str(args.workers), "--threads", str(args.threads)], env=env,
+                               "--workers", str(args.workers), "--threads", str(args.threads), "--no-worker"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     static = subprocess.Popen([sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1",
                                "--directory", str(media_root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -117,7 +117,8 @@ def load(count):
 
 def start_live_server(port, env):
     process = subprocess.Popen(
-        [sys.executable, "-m", "thuvien.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
+        [sys.executable, "-m", "thuvien.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
+         "--no-worker"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wait_for(f"http://127.0.0.1:{port}/oai?verb=Identify", process)
     # One worker (the harvester asks one page at a time), warmed up: the first page then

@@ -63,6 +63,9 @@ class Command(DbWorkerCommand):
     def handle(self, *, verbosity, queue_name, interval, batch, backend_name, startup_delay, reload, max_tasks,
                worker_id, exclude_queues, **options):
         self.configure_logging(verbosity)
+        if verbosity <= 1:
+            # Every poll is one batch run of db_worker, which announces its start and end.
+            logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         queue_names = queue_name.split(",")
         excluded = exclude_queues.split(",") if exclude_queues else []
         # In batch mode db_worker runs every ready task and returns: that is one poll.
