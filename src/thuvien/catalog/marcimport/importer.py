@@ -472,14 +472,50 @@ def _identifier_rows(kind, values):
     connection = connections[RecordIdentifier.objects.db]
     ident, bib = RecordIdentifier._meta, BibRecord._meta
     qn = connection.ops.quote_name
+    # PostgreSQL: one array parameter, so that psycopg parses a short, cached statement.
+    wanted, params = ("= ANY(%s)", [list(values)]) if _is_postgres(connection) else (
+        f"IN ({', '.join(['%s'] * len(values))})", list(values))
     # No ORDER BY: SQLite would walk the record_id index instead of the lookup one.
     sql = (f"SELECT i.{qn('value')}, i.{qn('record_id')}, r.{qn('source')} FROM {qn(ident.db_table)} i "
            f"JOIN {qn(bib.db_table)} r ON r.{qn('id')} = i.{qn('record_id')} "
-           f"WHERE i.{qn('kind')} = %s AND i.{qn('value')} IN ({', '.join(['%s'] * len(values))}) "
-           f"AND r.{qn('is_deleted')} = %s")
+           f"WHERE i.{qn('kind')} = %s AND i.{qn('value')} {wanted} AND r.{qn('is_deleted')} = %s")
     with connection.cursor() as cursor:
-        _execute(cursor, sql, [kind, *values, False])
+        _execute(cursor, sql, [kind, *params, False])
         return cursor.fetchall()
+
+
+def _is_postgres(connection):
+    return connection.vendor == "postgresql"
+
+
+def _unnest_insert(cursor, model, names, columns, constants=(), returning=True):
+    """PostgreSQL: INSERT the rows given as one array per column (``columns``), with
+    ``constants`` (name, value) the same on every row; the ids in row order if ``returning``.
+
+    One short statement whatever the number of rows (psycopg parses long ones anew each
+    time); INSERT … SELECT FROM unnest keeps the rows' order, as Django's bulk_create relies on.
+    """
+    connection = cursor.db
+    meta = model._meta
+    qn = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in names]
+    const_fields = [meta.get_field(name) for name, _value in constants]
+    # %b: arrays in binary, element by element, without the text format's escaping of quotes.
+    arrays = ", ".join(f"%b::{'text' if f.get_internal_type() == 'JSONField' else f.db_type(connection)}[]"
+                       for f in fields)
+    aliases = [f"c{n}" for n in range(len(fields))]
+    select = [f"{a}::jsonb" if f.get_internal_type() == "JSONField" else a for a, f in zip(aliases, fields)]
+    select += [f"%s::{f.db_type(connection)}" for f in const_fields]
+    sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields + const_fields)}) "
+           f"SELECT {', '.join(select)} FROM unnest({arrays}) AS u({', '.join(aliases)})")
+    if returning:
+        sql += f" RETURNING {qn(meta.pk.column)}"
+    import psycopg
+
+    # Server-side binding: the arrays travel as parameters, not rendered into the SQL text.
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.execute(sql, [*(value for _name, value in constants), *columns])  # in the order of the text
+        return [r[0] for r in raw.fetchall()] if returning else None
 
 
 def _insert_records(pending, source, now):
@@ -492,6 +528,12 @@ def _insert_records(pending, source, now):
         return []
     connection = connections[BibRecord.objects.db]
     meta = BibRecord._meta
+    if _is_postgres(connection):
+        with connection.cursor() as cursor:
+            columns = [list(values) for values in zip(*(p.prep.row for p in pending))]
+            constants = [("source", source), ("visibility", Visibility.PUBLIC), ("is_deleted", False),
+                         ("ever_public", True), ("created_at", now), ("updated_at", now)]
+            return _unnest_insert(cursor, BibRecord, P.ROW_COLUMNS, columns, constants)
     stamp = meta.get_field("created_at").get_db_prep_save(now, connection)
     columns = [meta.get_field(name).column for name in _RECORD_COLUMNS]
     tail = (source, Visibility.PUBLIC, False, True, stamp, stamp)
@@ -539,6 +581,10 @@ def _insert_identifiers(rows):
     qn = connection.ops.quote_name
     head = f"INSERT INTO {qn(meta.db_table)} ({qn(meta.get_field('record').column)}, {qn('kind')}, {qn('value')}) VALUES "
     with connection.cursor() as cursor:
+        if _is_postgres(connection):
+            _unnest_insert(cursor, RecordIdentifier, ("record", "kind", "value"),
+                           [list(values) for values in zip(*rows)], returning=False)
+            return
         for start in range(0, len(rows), 500):
             chunk = rows[start:start + 500]
             _execute(cursor, head + ", ".join(["(%s, %s, %s)"] * len(chunk)), [v for r in chunk for v in r])
@@ -554,6 +600,9 @@ def _insert_queue(record_ids, now):
     stamp = meta.get_field("enqueued_at").get_db_prep_save(now, connection)
     ids = []
     with connection.cursor() as cursor:
+        if _is_postgres(connection):
+            return _unnest_insert(cursor, PendingIndexUpdate, ("record_id",), [list(record_ids)],
+                                  [("enqueued_at", now)])
         for start in range(0, len(record_ids), 1000):
             chunk = record_ids[start:start + 1000]
             params = [v for record_id in chunk for v in (record_id, stamp)]
