@@ -123,7 +123,14 @@ def _show(value):
 
 
 _marc8 = None
-_QUIET = io.StringIO()
+class _Discard(io.TextIOBase):
+    """Where pymarc's warnings go: nowhere (a StringIO would grow for the whole import)."""
+
+    def write(self, text):
+        return len(text)
+
+
+_QUIET = _Discard()
 
 
 _MARC8_DEFAULTS = None
