@@ -1,5 +1,7 @@
 """CQL indexes, relations, booleans, truncation and sorting against known records."""
 
+import unicodedata
+
 from .conftest import diagnostics, hit_count, titles
 
 HISTORY = "Lịch sử Việt Nam thời kỳ đổi mới"
@@ -147,3 +149,13 @@ def test_withdrawn_records_are_gone(sru, catalogue):
     assert found(sru, "dc.title = truyện") == [TALES]
     services.withdraw_record(catalogue.tales)
     assert found(sru, "dc.title = truyện") == []
+
+
+def test_exact_diacritics_rank_first(sru, catalogue):
+    """Without sortBy, records come in the OPAC's relevance order: the typed tones first."""
+    assert found(sru, "dc.title = dế") == [CRICKET, GOATS]
+    assert found(sru, "dc.title = dê") == [GOATS, CRICKET]
+    assert found(sru, 'cql.serverChoice all "dế mèn"')[0] == CRICKET
+    nfd = unicodedata.normalize("NFD", "dế mèn")
+    assert nfd != "dế mèn" and found(sru, f'cql.serverChoice all "{nfd}"')[0] == CRICKET
+    assert found(sru, "dc.title = đia") == [GAZETTEER]  # đ typed as đ, tone left out

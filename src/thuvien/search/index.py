@@ -20,7 +20,7 @@ from django.conf import settings
 from thuvien.search.schema import SCHEMA_VERSION, build_schema
 
 _lock = threading.RLock()
-_state = {"generation": None, "index": None, "checked": 0.0}
+_state = {"generation": None, "index": None, "checked": 0.0, "commit": None, "searcher": None, "version": 0}
 _schema = build_schema()
 CHECK_INTERVAL = 0.5  # seconds between looks at CURRENT
 
@@ -68,7 +68,7 @@ def activate(generation):
     """Make ``generation`` the live index and remove older ones."""
     with _lock:
         _write_current(generation)
-        _state.update(generation=None, index=None, checked=0.0)
+        _state.update(generation=None, index=None, checked=0.0, commit=None, searcher=None)
     for old in root().glob("gen-*"):
         if old.name != generation:
             shutil.rmtree(old, ignore_errors=True)
@@ -93,10 +93,32 @@ def get_index():
         return _state["index"]
 
 
+def _commit_mark(generation):
+    """What changes whenever a commit (in any process) rewrites the generation's meta.json."""
+    try:
+        st = os.stat(Path(settings.SEARCH_INDEX_DIR) / generation / "meta.json")
+    except (OSError, TypeError):
+        return None
+    return generation, st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def searcher_and_version():
+    """The live searcher and a number that changes whenever the searcher does.
+
+    Reloading reads meta.json and reopens segments; a stat tells whether any commit
+    happened since the last reload, so searches between commits reuse one searcher.
+    """
+    with _lock:
+        index = get_index()
+        mark = _commit_mark(_state["generation"])
+        if mark is None or mark != _state["commit"] or _state["searcher"] is None:
+            index.reload()
+            _state.update(commit=mark, searcher=index.searcher(), version=_state["version"] + 1)
+        return _state["searcher"], _state["version"]
+
+
 def searcher():
-    index = get_index()
-    index.reload()
-    return index.searcher()
+    return searcher_and_version()[0]
 
 
 MARKER_STALE_SECONDS = 6 * 3600
@@ -152,7 +174,7 @@ def status():
 def reset_process_state():
     """Forget the open index (tests point SEARCH_INDEX_DIR elsewhere)."""
     with _lock:
-        _state.update(generation=None, index=None, checked=0.0)
+        _state.update(generation=None, index=None, checked=0.0, commit=None, searcher=None)
 
 
 @contextmanager

@@ -6,6 +6,7 @@ read by this small grammar, so no query can fail. Each word matches its exact fo
 Vietnamese word it spells.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -90,6 +91,12 @@ def _term(field_name, value):
     return Query.term_query(schema(), field_name, value)
 
 
+@functools.lru_cache(maxsize=1024)
+def _regex(field_name, pattern):
+    """A compiled regex query (compiling costs more than running it); queries are immutable."""
+    return Query.regex_query(schema(), field_name, pattern)
+
+
 def word_query(word, prefix=False, scope="any"):
     """Match one word in the fields of ``scope``: exact form, folded form, typed forms."""
     s = schema()
@@ -160,7 +167,7 @@ def _word_forms(word):
 def _match_word(word, prefix, scope, searcher=None):
     if prefix:
         pattern = re.escape(fold(word)) + ".*"
-        return _any_of([_boosted(Query.regex_query(schema(), f"{name}_fold", pattern), weight)
+        return _any_of([_boosted(_regex(f"{name}_fold", pattern), weight)
                         for name, weight in MATCH_FIELDS[scope]])
     _exact, folded = _word_forms(word)
     terms = [(f"{name}_fold", f, weight) for name, weight in MATCH_FIELDS[scope] for f in folded]
@@ -170,12 +177,21 @@ def _match_word(word, prefix, scope, searcher=None):
     return _any_of([_boosted(_term(name, f), weight) for name, f, weight in terms])
 
 
-def _match_phrase(words, scope):
+def _holds(searcher, name, words):
+    """False when no record holds every one of ``words`` in field ``name`` (a phrase
+    there matches nothing); True when some may, or without a searcher to ask."""
+    return searcher is None or all(searcher.doc_freq(name, w) for w in dict.fromkeys(words))
+
+
+def _match_phrase(words, scope, searcher=None):
     folded = [fold(w) for w in words]
+    # A field where the phrase cannot occur (most records have no OCR text) is left out.
+    fields = [(name, weight) for name, weight in MATCH_FIELDS[scope]
+              if _holds(searcher, f"{name}_fold", folded)] or MATCH_FIELDS[scope][:1]
     if len(folded) == 1:
-        return _any_of([_boosted(_term(f"{name}_fold", folded[0]), weight) for name, weight in MATCH_FIELDS[scope]])
+        return _any_of([_boosted(_term(f"{name}_fold", folded[0]), weight) for name, weight in fields])
     return _any_of([_boosted(Query.phrase_query(schema(), f"{name}_fold", folded), weight)
-                    for name, weight in MATCH_FIELDS[scope]])
+                    for name, weight in fields])
 
 
 def _discriminates(searcher, name, form):
@@ -208,15 +224,16 @@ def _rank_clauses(parsed, scope, searcher=None):
     for phrase in parsed.phrases:
         if len(phrase) > 1 and accented:
             for name, weight in RANK_FIELDS[scope]:
-                clauses.append(_boosted(Query.phrase_query(schema(), name, phrase), weight))
+                if _holds(searcher, name, phrase):
+                    clauses.append(_boosted(Query.phrase_query(schema(), name, phrase), weight))
     return clauses
 
 
 def match_clauses(parsed, scope="any", searcher=None):
     """The clauses deciding which records match: every word and phrase, none excluded."""
     clauses = [(Occur.Must, _match_word(w, prefix, scope, searcher)) for w, prefix in parsed.words]
-    clauses += [(Occur.Must, _match_phrase(p, scope)) for p in parsed.phrases]
-    clauses += [(Occur.MustNot, _match_phrase(p, scope)) for p in parsed.excluded]
+    clauses += [(Occur.Must, _match_phrase(p, scope, searcher)) for p in parsed.phrases]
+    clauses += [(Occur.MustNot, _match_phrase(p, scope, searcher)) for p in parsed.excluded]
     if not clauses or all(occur == Occur.MustNot for occur, _ in clauses):
         clauses.append((Occur.Must, Query.all_query()))
     return clauses
@@ -229,10 +246,21 @@ def text_query(parsed, scope="any", rank=True, searcher=None):
     only add to the score of records that match. With ``searcher``, ranking clauses
     that cannot change the order (see ``_discriminates``) are left out.
     """
-    clauses = match_clauses(parsed, scope, searcher)
-    if rank:
-        clauses += [(Occur.Should, c) for c in _rank_clauses(parsed, scope, searcher)]
-    return Query.boolean_query(clauses)
+    query = Query.boolean_query(match_clauses(parsed, scope, searcher))
+    return with_ranking(query, parsed, scope, searcher) if rank else query
+
+
+def with_ranking(query, parsed, scope="any", searcher=None):
+    """``query`` (what matches) with the ranking clauses of ``parsed`` added to its score.
+
+    One optional clause per level: tantivy then only seeks each ranking term to the
+    records that match. Several optional clauses in one boolean query become a union
+    that reads and scores every posting of every ranking term, most of them on records
+    that do not match. The score is the same sum.
+    """
+    for clause in _rank_clauses(parsed, scope, searcher):
+        query = Query.boolean_query([(Occur.Must, query), (Occur.Should, clause)])
+    return query
 
 
 def filter_query(field_name, values):

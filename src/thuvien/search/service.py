@@ -1,6 +1,7 @@
 """The catalogue search service used by the OPAC, the API and SRU."""
 
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -9,7 +10,16 @@ from tantivy import Occur, Order, Query
 from thuvien.core.vietnamese import decode_typed, fold
 from thuvien.search import index
 from thuvien.search.documents import ANY_LIBRARY
-from thuvien.search.query import MATCH_FIELDS, filter_query, parse, restricted_query, text_query, year_range_query
+from thuvien.search.query import (
+    MATCH_FIELDS,
+    ParsedQuery,
+    filter_query,
+    match_clauses,
+    parse,
+    restricted_query,
+    with_ranking,
+    year_range_query,
+)
 
 FACETS = {
     "library": "f_library",
@@ -61,8 +71,14 @@ def build_query(request, rank=True, searcher=None):
     ``rank=False`` leaves out the clauses that only rank (for counting and facets).
     """
     parsed = parse(request.q)
+    return _build(request, parsed, rank, searcher), parsed
+
+
+def _build(request, parsed, rank, searcher):
     scope = request.scope if request.scope in MATCH_FIELDS else "any"
-    clauses = [(Occur.Must, text_query(parsed, scope, rank=rank, searcher=searcher))]
+    # The words and the filters in one boolean query, the ranking clauses around it
+    # (``with_ranking``): they are then only evaluated on records that pass the filters.
+    clauses = match_clauses(parsed, scope, searcher)
     if not request.include_restricted:
         clauses.append((Occur.MustNot, restricted_query()))
     if request.library:
@@ -81,7 +97,62 @@ def build_query(request, rank=True, searcher=None):
         clauses.append((Occur.Must, filter_query(FACETS[name], [str(v) for v in values])))
     if request.year_from is not None or request.year_to is not None:
         clauses.append((Occur.Must, year_range_query(request.year_from, request.year_to)))
-    return Query.boolean_query(clauses), parsed
+    query = Query.boolean_query(clauses)
+    return with_ranking(query, parsed, scope, searcher) if rank else query
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    parsed: ParsedQuery
+    sort: str
+    query: object  # what ranks the page (or, sorted by a field, only matches)
+    match_query: object  # the same records, no ranking clauses: facets
+    estimate: int
+
+
+# Prepared queries by request and searcher: a repeated search (the next page, another
+# sort of the same words, a popular query) skips parsing, the doc_freq look-ups and the
+# regex compilation of prefixes. Any commit changes the searcher version, so an entry
+# never outlives the statistics it was built from.
+QUERY_CACHE_SIZE = 512
+_prepared_cache = OrderedDict()
+_prepared_lock = threading.Lock()
+
+
+def _request_key(request, version):
+    filters = tuple(sorted((str(name), tuple(str(v) for v in values))
+                           for name, values in request.filters.items() if values))
+    return (version, request.q, request.scope, request.library, bool(request.available), filters,
+            request.year_from, request.year_to, request.sort, bool(request.include_restricted))
+
+
+def _prepare(request, searcher, version):
+    try:
+        key = _request_key(request, version)
+        hash(key)
+    except TypeError:  # odd values (a caller's own types): build without caching
+        key = None
+    if key is not None:
+        with _prepared_lock:
+            prepared = _prepared_cache.get(key)
+            if prepared is not None:
+                _prepared_cache.move_to_end(key)
+                return prepared
+    parsed = parse(request.q)
+    sort = request.sort if request.sort in SORTS else "relevance"
+    if sort == "relevance" and parsed.is_empty:
+        sort = "new"
+    match_query = _build(request, parsed, False, searcher)
+    scope = request.scope if request.scope in MATCH_FIELDS else "any"
+    # The ranked query is the matching one with the ranking clauses around it.
+    query = with_ranking(match_query, parsed, scope, searcher) if sort == "relevance" else match_query
+    prepared = _Prepared(parsed, sort, query, match_query, _estimate(parsed, searcher))
+    if key is not None:
+        with _prepared_lock:
+            _prepared_cache[key] = prepared
+            while len(_prepared_cache) > QUERY_CACHE_SIZE:
+                _prepared_cache.popitem(last=False)
+    return prepared
 
 
 def _aggregations(names):
@@ -124,11 +195,9 @@ def search(request):
     page_size = max(1, min(int(request.page_size or 20), MAX_PAGE_SIZE))
     page = max(1, int(request.page or 1))
     offset = min((page - 1) * page_size, MAX_OFFSET)
-    searcher = index.searcher()
-    query, parsed = build_query(request, searcher=searcher)
-    sort = request.sort if request.sort in SORTS else "relevance"
-    if sort == "relevance" and parsed.is_empty:
-        sort = "new"
+    searcher, version = index.searcher_and_version()
+    prepared = _prepare(request, searcher, version)
+    sort = prepared.sort
     options = {"limit": page_size, "offset": offset, "count": True}
     if sort == "title":
         options.update(order_by_field="title_sort", order=Order.Asc)
@@ -138,20 +207,17 @@ def search(request):
         options.update(order_by_field="year", order=Order.Asc)
     elif sort == "new":
         options.update(order_by_field="acquired", order=Order.Desc)
-    if sort != "relevance":
-        query = build_query(request, rank=False, searcher=searcher)[0]  # no score needed
     facet_names = [name for name in (request.facets or ()) if name in FACETS]
     pending = facets = None
     if facet_names:
         # Facets are counted over the matching records without the ranking clauses.
         # When many records match, on another thread while this one ranks (tantivy
         # releases the GIL); for a few, handing over would cost more than it saves.
-        facet_query = query if sort != "relevance" else build_query(request, rank=False, searcher=searcher)[0]
-        if _estimate(parsed, searcher) >= PARALLEL_FACETS_FROM:
-            pending = _executor().submit(_facets, searcher, facet_query, facet_names)
+        if prepared.estimate >= PARALLEL_FACETS_FROM:
+            pending = _executor().submit(_facets, searcher, prepared.match_query, facet_names)
         else:
-            facets = _facets(searcher, facet_query, facet_names)
-    found = searcher.search(query, **options)
+            facets = _facets(searcher, prepared.match_query, facet_names)
+    found = searcher.search(prepared.query, **options)
     hits = [address for _, address in found.hits]
     ids = searcher.fast_field_values("id", hits) if hits else []
     if pending is not None:

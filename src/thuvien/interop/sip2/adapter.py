@@ -19,12 +19,13 @@ __all__ = [
 ]
 
 
-def patron(card_number):
-    """The reader's summary (loans, holds, fines, blocks), or ``None`` if no such card."""
+def patron(card_number, library=None):
+    """The reader's summary (loans, holds, fines, blocks), or ``None`` if no such card.
+    The blocks are those of ``library``'s rules (the kiosk's), as the desk there says them."""
     if not card_number:
         return None
     try:
-        return services.reader_summary(card_number)
+        return services.reader_summary(card_number, library=library)
     except CirculationError as error:
         if error.code in ("unknown_reader", "reader_erased"):
             return None

@@ -310,7 +310,7 @@ class Session:
 
     def patron_status(self, message, *, code="24", note=None):
         card = message.get("AA")
-        summary = adapter.patron(card)
+        summary = adapter.patron(card, self.library)
         given, valid = self._password_state(message, card) if summary else (False, False)
         show_private = self._may_see(summary, given, valid)
         fields = self._patron_fields(summary, card, valid, show_private)
@@ -331,7 +331,7 @@ class Session:
 
     def patron_information(self, message):
         card = message.get("AA")
-        summary = adapter.patron(card)
+        summary = adapter.patron(card, self.library)
         given, valid = self._password_state(message, card) if summary else (False, False)
         show_private = self._may_see(summary, given, valid)
         lists = _ItemLists(summary if show_private else None, message)
@@ -361,7 +361,7 @@ class Session:
 
     def block_patron(self, message):
         card = message.get("AA")
-        summary = adapter.patron(card)
+        summary = adapter.patron(card, self.library)
         if summary is None:
             return self.patron_status(message)
         reason = message.get("AL") or _("Blocked by a self-check kiosk.")
@@ -376,7 +376,7 @@ class Session:
 
     def patron_enable(self, message):
         """25: answered with the reader's status; only staff can lift a block."""
-        summary = adapter.patron(message.get("AA"))
+        summary = adapter.patron(message.get("AA"), self.library)
         note = None
         if summary is not None and summary.blocks:
             note = _("Only a librarian can lift a block. Please go to the desk.")
@@ -578,7 +578,7 @@ class Session:
 
         card, barcode = message.get("AA"), message.get("AB")
         mode = message.fixed.get("hold_mode", "")
-        summary = adapter.patron(card)
+        summary = adapter.patron(card, self.library)
         refusal = self._patron_refusal(message, card, summary)
         record_id = None
         if refusal is None:
