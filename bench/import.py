@@ -5,7 +5,7 @@
 
 The file ships inside the pymarc 5.4.0 source distribution; the bench downloads it once
 (`pip download --no-deps --no-binary :all: pymarc==5.4.0`, from the local index) and keeps
-it in ~/.cache/thuvien-bench (or $THUVIEN_BENCH_CACHE). It prints, from one run:
+it in bench/.cache (or $THUVIEN_BENCH_CACHE). It prints, from one run:
 
 - bare pymarc parsing of the same records (MARCReader, permissive, to Unicode): records/s;
 - end to end (parse, match, store, index) on a fresh SQLite database and on PostgreSQL
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("THUVIEN_BENCH_CACHE", Path.home() / ".cache" / "thuvien-bench"))
+CACHE = Path(os.environ.get("THUVIEN_BENCH_CACHE", ROOT / "bench" / ".cache"))
 MEMBER = "pymarc-5.4.0/BooksAll.2016.part01.utf8"
 PG_URL = "postgres://postgres@127.0.0.1:5432/thuvien_bench_import"
 

@@ -110,6 +110,18 @@ def test_utf8_marc8_and_marcxml_give_the_same_nfc_records(testdata, sample):
         assert any("Việt" in t for t in texts)  # decomposed in the file, composed here
 
 
+@pytest.mark.parametrize("name", ["marc4j/cyrillic_capital_e.mrc", "marc4j/greekmissingcharsetchange.mrc",
+                                  "yaz-marc-files/marc8.marc", "pymarc/bad_eacc_encoding.dat"])
+def test_marc8_escapes_do_not_leak_into_the_next_subfield_or_record(testdata, name):
+    """Each MARC-8 subfield starts in ASCII/ANSEL: decoding a record alone, again or after others gives one result."""
+    with open(testdata / "marc" / name, "rb") as stream:
+        raws = [r.raw for r in iter_iso2709(stream) if not r.error]
+    forward = [decode_iso2709(raw) for raw in raws]
+    again = [decode_iso2709(raw) for raw in reversed(raws)][::-1]
+    assert forward == again
+    assert [decode_iso2709(raw) for raw in raws] == forward
+
+
 def test_loc_vietnamese_import_then_other_formats_only_match(network, testdata, tmp_path):
     loc = testdata / "marc" / "loc-sample"
     assert counts(run_import(loc / "loc_books2016_vie.utf8.mrc", "NB-KS")[0])["created"] == 121
@@ -212,6 +224,41 @@ def test_matching_by_each_identifier_attaches_holdings(network, tmp_path):
     assert existing["isbn"].pk in search(SearchRequest(q="Theo ISBN", library="NB-KS")).ids
 
 
+def test_a_035_system_number_matches_the_record_with_that_001_003(network, tmp_path):
+    """An 035 "(ORG)NUMBER" is the record's 001/003 elsewhere: the import's fast path matches it too."""
+    existing = services.create_record(marc_record("Bản gốc", ("001", "880001"), ("003", "VN-NLV")))
+    incoming = marc_record("Bản sao", ("001", "42"), ("035", df(("a", "(VN-NLV)880001"))), ("952", df(("p", "KS-35"))))
+    found = counts(run_import(write_mrc(tmp_path, "035.mrc", [incoming]))[0])
+    assert (found["created"], found["merged"]) == (0, 1)
+    assert Item.objects.get(barcode="KS-35").record_id == existing.pk
+    # and the other way round: a record created by the import is found by its 035
+    created = marc_record("Mới", ("035", df(("a", "(OCoLC)777"))))
+    assert counts(run_import(write_mrc(tmp_path, "new.mrc", [created]))[0])["created"] == 1
+    later = marc_record("Cùng bản", ("001", "777"), ("003", "OCoLC"), ("952", df(("p", "KS-36"))))
+    assert counts(run_import(write_mrc(tmp_path, "later.mrc", [later]))[0])["merged"] == 1
+    assert BibRecord.objects.count() == 2
+
+
+def test_the_fast_derivation_equals_catalog_marc_on_every_sample(testdata):
+    """derive_all is catalog.marc.derive + identifiers_of in one scan: the same on real records."""
+    from thuvien.catalog import marc
+    from thuvien.catalog.marcimport.derive import derive_all
+
+    compared = 0
+    for path in sorted((testdata / "marc").rglob("*")):
+        if path.suffix not in (".mrc", ".dat", ".marc", ".xml") or not path.is_file():
+            continue
+        with open(path, "rb") as stream:
+            for record in iter_records(io.BufferedReader(stream)):
+                if record.error:
+                    continue
+                derived, pairs = derive_all(record.data)
+                assert derived == marc.derive(record.data), (path, record.number)
+                assert pairs == marc.identifiers_of(record.data), (path, record.number)
+                compared += 1
+    assert compared > 1000
+
+
 def test_a_bare_001_only_matches_the_same_librarys_imports(network, tmp_path):
     path = write_mrc(tmp_path, "local.mrc", [marc_record("Sách của Kim Sơn", ("001", "7"))])
     assert counts(run_import(path, "NB-KS")[0])["created"] == 1
@@ -302,6 +349,7 @@ def test_bad_command_input_is_refused_cleanly(network, tmp_path):
 def test_the_record_by_record_path_never_leaves_half_a_record(network, tmp_path, make_record):
     """The path a batch takes when its bulk write fails: one savepoint per record."""
     from thuvien.catalog.marcimport import importer
+    from thuvien.catalog.marcimport.prepare import prepare_raw
     from thuvien.catalog.marcimport.reader import RawRecord
 
     taken = make_record("Đã có", copies=[network["NB-KS"]]).items.get().barcode
@@ -309,7 +357,9 @@ def test_the_record_by_record_path_never_leaves_half_a_record(network, tmp_path,
         marc_record("Tốt", ("001", "S1"), ("003", "X"), ("952", df(("p", "S-1")))),
         marc_record("Hỏng", ("001", "S2"), ("003", "X"), ("952", df(("p", "S-2"))), ("952", df(("p", taken)))),
     ]
-    raws = [importer.prepare(RawRecord(n, 0, iso2709(r))) for n, r in enumerate(records, start=1)]
+    raws = [RawRecord(n, 0, iso2709(r)) for n, r in enumerate(records, start=1)]
+    for raw in raws:
+        raw.prepared = prepare_raw(raw.raw)
     writer = importer.RejectWriter(str(tmp_path / "slow.rejects.mrc"), "iso2709")
     run = importer._Importer(network["NB-KS"], writer, None)
     pending = run._prepare(raws)

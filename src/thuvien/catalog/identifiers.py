@@ -3,6 +3,9 @@
 import re
 
 _ISBN_CHARS = re.compile(r"[0-9Xx][0-9Xx\- ]{8,20}")
+_SEPARATORS = re.compile(r"[\s-]")
+_ISBN10 = re.compile(r"\d{9}[\dX]")
+_ISBN13 = re.compile(r"97[89]\d{10}")
 
 
 def isbn10_check_digit(first9):
@@ -17,10 +20,10 @@ def isbn13_check_digit(first12):
 
 
 def is_valid_isbn(value):
-    digits = re.sub(r"[\s-]", "", value or "").upper()
-    if re.fullmatch(r"\d{9}[\dX]", digits):
+    digits = _SEPARATORS.sub("", value or "").upper()
+    if _ISBN10.fullmatch(digits):
         return isbn10_check_digit(digits[:9]) == digits[9]
-    if re.fullmatch(r"97[89]\d{10}", digits):
+    if _ISBN13.fullmatch(digits):
         return isbn13_check_digit(digits[:12]) == digits[12]
     return False
 
@@ -34,10 +37,10 @@ def normalize_isbn(value):
     match = _ISBN_CHARS.search(value or "")
     if not match:
         return None
-    digits = re.sub(r"[\s-]", "", match.group(0)).upper()
+    digits = _SEPARATORS.sub("", match.group(0)).upper()
     if len(digits) >= 13 and digits[:13].isdigit() and digits.startswith(("978", "979")):
         return digits[:13] if is_valid_isbn(digits[:13]) else None
-    if len(digits) >= 10 and re.fullmatch(r"\d{9}[\dX]", digits[:10]):
+    if len(digits) >= 10 and _ISBN10.fullmatch(digits[:10]):
         if not is_valid_isbn(digits[:10]):
             return None
         core = "978" + digits[:9]

@@ -65,6 +65,26 @@ def _split_letter(char):
     return unicodedata.normalize("NFC", "".join(kept)), tone
 
 
+_NOT_SEEN = object()
+_SORT_CHARS = {}  # char -> (primary code, tone digit or None), or None for a separator
+
+
+def _sort_char(char):
+    base, tone = _split_letter(char)
+    if base in _LETTER_CODE:
+        entry = (_LETTER_CODE[base], str(tone))
+    elif base in _DIGIT_CODE:
+        entry = (_DIGIT_CODE[base], None)
+    elif base.isalpha():
+        # Other scripts sort after Vietnamese letters, by code point.
+        entry = (f"99{ord(base):07d}", None)
+    else:
+        entry = None
+    if len(_SORT_CHARS) < 65536:
+        _SORT_CHARS[char] = entry
+    return entry
+
+
 def sort_key(text):
     """A string whose byte order is Vietnamese alphabetical order of ``text``.
 
@@ -73,22 +93,20 @@ def sort_key(text):
     """
     primary, tones = [], []
     previous_space = True
+    chars = _SORT_CHARS
     for char in nfc(text).lower():
-        base, tone = _split_letter(char)
-        if base in _LETTER_CODE:
-            primary.append(_LETTER_CODE[base])
-            tones.append(str(tone))
-            previous_space = False
-        elif base in _DIGIT_CODE:
-            primary.append(_DIGIT_CODE[base])
-            previous_space = False
-        elif base.isalpha():
-            # Other scripts sort after Vietnamese letters, by code point.
-            primary.append(f"99{ord(base):07d}")
-            previous_space = False
-        elif not previous_space:
-            primary.append(_SPACE_CODE)
-            previous_space = True
+        entry = chars.get(char, _NOT_SEEN)
+        if entry is _NOT_SEEN:
+            entry = _sort_char(char)
+        if entry is None:
+            if not previous_space:
+                primary.append(_SPACE_CODE)
+                previous_space = True
+            continue
+        primary.append(entry[0])
+        if entry[1] is not None:
+            tones.append(entry[1])
+        previous_space = False
     while primary and primary[-1] == _SPACE_CODE:
         primary.pop()
     key = "".join(primary)[:SORT_KEY_LENGTH] + _SEPARATOR + "".join(tones)[: SORT_KEY_LENGTH // 4]

@@ -13,10 +13,9 @@ attached to it. A control number (001) without an 003 only matches records this
 library imported before, since local numbers of two libraries can coincide.
 """
 
-import hashlib
-import json
 import multiprocessing
 import os
+import sqlite3
 import sys
 import time
 from collections import deque
@@ -30,12 +29,11 @@ from django.utils.translation import gettext as _
 
 from thuvien.catalog import services
 from thuvien.catalog.marcimport import holdings as H
-from thuvien.catalog.marcimport.derive import derive_all
-from thuvien.catalog.marcimport.reader import RecordError, decode_iso2709, detect_format, iter_iso2709, iter_records
+from thuvien.catalog.marcimport import prepare as P
+from thuvien.catalog.marcimport.reader import detect_format, iter_iso2709, iter_records
 from thuvien.catalog.models import BibRecord, Item, ItemStatus, RecordIdentifier, Visibility
 from thuvien.network.models import Library, Location
 from thuvien.search import index, queue
-from thuvien.search.documents import _fields as doc_fields
 from thuvien.search.documents import documents_for
 from thuvien.search.models import PendingIndexUpdate
 
@@ -66,17 +64,20 @@ class ImportSummary:
         return {k: getattr(self, k) for k in ("read", "created", "merged", "unchanged", "rejected", "items")}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     raw: object  # RawRecord
-    data: dict  # MARC-in-JSON without holdings
-    pairs: list
+    prep: P.Prepared
     items: list  # dicts from holdings.item_values
-    derived: dict = None
     match_id: int | None = None
     twin: "_Pending | None" = None  # an earlier record of this batch it matches
     record_id: int | None = None
     new_items: list = field(default_factory=list)
+
+    @property
+    def data(self):
+        """MARC-in-JSON without holdings (only the record-by-record path needs it)."""
+        return orjson.loads(self.prep.row[0])
 
 
 class RejectWriter:
@@ -170,11 +171,12 @@ def import_file(path, library, rejects_path=None, batch_size=BATCH, progress=Non
     """Import the MARC file at ``path`` for ``library``; return an ``ImportSummary``.
 
     ``workers`` processes decode and derive records while this one writes (default:
-    one per spare CPU for files over ``PARALLEL_FROM`` bytes, none otherwise).
+    one per CPU, up to 4, for files over ``PARALLEL_FROM`` bytes, none otherwise).
     """
     size = os.path.getsize(path)
     if workers is None:
-        workers = max(0, min(4, (os.cpu_count() or 1) - 1)) if size >= PARALLEL_FROM else 0
+        # One per CPU: this process mostly waits on the database and the index, which run in C.
+        workers = min(4, os.cpu_count() or 1) if size >= PARALLEL_FROM else 0
     with open(path, "rb") as stream:
         fmt = detect_format(stream.peek(512)[:512])
         writer = RejectWriter(rejects_path or default_rejects_path(path, fmt), fmt)
@@ -201,8 +203,9 @@ def import_stream(stream, library, fmt, writer, batch_size=BATCH, progress=None,
         for item in prepared_records(stream, fmt, workers):
             summary.read += 1
             position = item.offset if fmt == "iso2709" else _tell(stream)
-            if item.error:
-                importer.reject(item, item.error)
+            error = item.error or item.prepared.error
+            if error:
+                importer.reject(item, error)
             else:
                 batch.append(item)
                 if len(batch) >= batch_size:
@@ -224,43 +227,52 @@ PARALLEL_FROM = 8 << 20
 CHUNK = 500
 
 
-def prepare(item):
-    """Decode a RawRecord if needed, take out its holdings and derive it (in a worker or here)."""
-    if item.data is None and not item.error:
-        try:
-            item.data = decode_iso2709(item.raw)
-        except RecordError as exc:
-            item.error = str(exc)
-    if not item.error:
-        item.data, item.holdings = H.split_holdings(item.data)
-        item.derived, item.pairs = derive_all(item.data)
-    return item
-
-
-def _prepare_chunk(chunk):
-    return [prepare(item) for item in chunk]
+_CUT = P.Prepared("")  # a record the reader could not cut out: its error is on the RawRecord
 
 
 def prepared_records(stream, fmt, workers=0):
-    """Prepared RawRecords in file order; ISO 2709 is decoded by ``workers`` processes if > 0."""
+    """RawRecords in file order, each with its ``prepared`` (a ``prepare.Prepared``).
+
+    ISO 2709 records are prepared by ``workers`` processes if > 0: this process cuts
+    the file into records and sends them in chunks; the chunks in flight are bounded,
+    so memory stays flat.
+    """
     if fmt != "iso2709" or workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for item in iter_records(stream, fmt):
-            yield prepare(item)
+        for item in iter_records(stream, fmt, decode=False):
+            if item.error:
+                item.prepared = _CUT
+            elif item.data is not None:  # MARCXML, decoded by the reader
+                item.prepared = P.prepare_data(item.data)
+                item.data = None
+            else:
+                item.prepared = P.prepare_raw(item.raw)
+            yield item
         return
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
         waiting, chunk = deque(), []
+
+        def send():
+            waiting.append((chunk, pool.apply_async(P.prepare_chunk, ([r.raw for r in chunk if not r.error],))))
+
+        def receive():
+            items, result = waiting.popleft()
+            done = iter(result.get())
+            for item in items:
+                item.prepared = _CUT if item.error else next(done)
+            return items
+
         for item in iter_iso2709(stream):
             chunk.append(item)
             if len(chunk) >= CHUNK:
-                waiting.append(pool.apply_async(_prepare_chunk, (chunk,)))
+                send()
                 chunk = []
-                while len(waiting) > 2 * workers + 1:  # bounded: memory stays flat
-                    yield from waiting.popleft().get()
+                while len(waiting) > 2 * workers + 1:
+                    yield from receive()
         if chunk:
-            waiting.append(pool.apply_async(_prepare_chunk, (chunk,)))
+            send()
         while waiting:
-            yield from waiting.popleft().get()
+            yield from receive()
 
 
 def _tell(stream):
@@ -296,29 +308,24 @@ class _Importer:
 
     def _prepare(self, raws):
         pending = []
+        code = self.library.code
         for raw in raws:
-            data, fields, derived, pairs = raw.data, raw.holdings, raw.derived, raw.pairs
-            key = pairs[0][1] if pairs else hashlib.sha1(
-                json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-            items = [H.item_values(tag, value, key, n, self.library.code) for n, (tag, value) in enumerate(fields)]
-            pending.append(_Pending(raw, data, pairs, items, derived))
+            prep = raw.prepared
+            items = [H.item_values(tag, value, prep.key, n, code) for n, (tag, value) in enumerate(prep.holdings)]
+            pending.append(_Pending(raw, prep, items))
         return pending
 
     def _lookup_pairs(self, pending):
         """(kind, value) -> id of the live record it matches, in one query per kind and chunk."""
         wanted = {}
         for p in pending:
-            for kind, value in p.pairs:
-                wanted.setdefault(kind, set()).add(value[:128])
+            for kind, value in p.prep.pairs:
+                wanted.setdefault(kind, set()).add(value)
         found = {}
         for kind, values in wanted.items():
             values = sorted(values)
             for start in range(0, len(values), 500):
-                # No ORDER BY: SQLite would walk the record_id index instead of the lookup one.
-                rows = (RecordIdentifier.objects.filter(kind=kind, value__in=values[start:start + 500],
-                                                        record__is_deleted=False)
-                        .order_by().values_list("value", "record_id", "record__source"))
-                for value, record_id, source in rows:
+                for value, record_id, source in _identifier_rows(kind, values[start:start + 500]):
                     if kind == "control" and value.startswith("|") and source != self.source:
                         continue  # a bare 001 only matches this library's own earlier imports
                     key = (kind, value)
@@ -330,7 +337,7 @@ class _Importer:
         found = self._lookup_pairs(pending)
         seen = {}
         for p in pending:
-            keys = [(k, v[:128]) for k, v in p.pairs]
+            keys = p.prep.pairs
             p.match_id = next((found[k] for k in keys if k in found), None)
             if p.match_id is None:
                 p.twin = next((seen[k] for k in keys if k in seen), None)
@@ -408,7 +415,7 @@ class _Importer:
         ids = _insert_records(new, self.source, now)
         for p, pk in zip(new, ids):
             p.record_id = pk
-        _insert_identifiers([(p.record_id, k, v[:128]) for p in new for k, v in p.pairs])
+        _insert_identifiers([(p.record_id, k, v) for p in new for k, v in p.prep.pairs])
         items, touched, added = [], [], set()
         for p in pending:
             record_id = p.record_id if p.record_id else (p.match_id or p.twin.record_id)
@@ -438,7 +445,7 @@ class _Importer:
             try:
                 with transaction.atomic():
                     found = self._lookup_pairs([p])
-                    match_id = next((found[k] for k in ((k, v[:128]) for k, v in p.pairs) if k in found), None)
+                    match_id = next((found[k] for k in p.prep.pairs if k in found), None)
                     record = BibRecord.objects.get(pk=match_id) if match_id else None
                     created = record is None
                     if created:
@@ -460,48 +467,110 @@ class _Importer:
         return counts
 
 
+def _identifier_rows(kind, values):
+    """(value, record_id, record source) of live records with one of the identifiers ``values``."""
+    connection = connections[RecordIdentifier.objects.db]
+    ident, bib = RecordIdentifier._meta, BibRecord._meta
+    qn = connection.ops.quote_name
+    # PostgreSQL: one array parameter, so that psycopg parses a short, cached statement.
+    wanted, params = ("= ANY(%s)", [list(values)]) if _is_postgres(connection) else (
+        f"IN ({', '.join(['%s'] * len(values))})", list(values))
+    # No ORDER BY: SQLite would walk the record_id index instead of the lookup one.
+    sql = (f"SELECT i.{qn('value')}, i.{qn('record_id')}, r.{qn('source')} FROM {qn(ident.db_table)} i "
+           f"JOIN {qn(bib.db_table)} r ON r.{qn('id')} = i.{qn('record_id')} "
+           f"WHERE i.{qn('kind')} = %s AND i.{qn('value')} {wanted} AND r.{qn('is_deleted')} = %s")
+    with connection.cursor() as cursor:
+        _execute(cursor, sql, [kind, *params, False])
+        return cursor.fetchall()
+
+
+def _is_postgres(connection):
+    return connection.vendor == "postgresql"
+
+
+def _unnest_insert(cursor, model, names, columns, constants=(), returning=True):
+    """PostgreSQL: INSERT the rows given as one array per column (``columns``), with
+    ``constants`` (name, value) the same on every row; the ids in row order if ``returning``.
+
+    One short statement whatever the number of rows (psycopg parses long ones anew each
+    time); INSERT … SELECT FROM unnest keeps the rows' order, as Django's bulk_create relies on.
+    """
+    connection = cursor.db
+    meta = model._meta
+    qn = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in names]
+    const_fields = [meta.get_field(name) for name, _value in constants]
+    # %b: arrays in binary, element by element, without the text format's escaping of quotes.
+    arrays = ", ".join(f"%b::{'text' if f.get_internal_type() == 'JSONField' else f.db_type(connection)}[]"
+                       for f in fields)
+    aliases = [f"c{n}" for n in range(len(fields))]
+    select = [f"{a}::jsonb" if f.get_internal_type() == "JSONField" else a for a, f in zip(aliases, fields)]
+    select += [f"%s::{f.db_type(connection)}" for f in const_fields]
+    sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields + const_fields)}) "
+           f"SELECT {', '.join(select)} FROM unnest({arrays}) AS u({', '.join(aliases)})")
+    if returning:
+        sql += f" RETURNING {qn(meta.pk.column)}"
+    import psycopg
+
+    # Server-side binding: the arrays travel as parameters, not rendered into the SQL text.
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.execute(sql, [*(value for _name, value in constants), *columns])  # in the order of the text
+        return [r[0] for r in raw.fetchall()] if returning else None
+
+
 def _insert_records(pending, source, now):
-    """Insert new BibRecords in multi-row INSERTs; return their ids in order."""
+    """Insert new BibRecords in multi-row INSERTs; return their ids in order.
+
+    Imported records are public and live, so ``ever_public`` is true (as ``BibRecord.save``
+    would set it).
+    """
     if not pending:
         return []
     connection = connections[BibRecord.objects.db]
     meta = BibRecord._meta
-    json_field = meta.get_field("marc")
-    as_json = _json_encoder(json_field, connection)
+    if _is_postgres(connection):
+        with connection.cursor() as cursor:
+            columns = [list(values) for values in zip(*(p.prep.row for p in pending))]
+            constants = [("source", source), ("visibility", Visibility.PUBLIC), ("is_deleted", False),
+                         ("ever_public", True), ("created_at", now), ("updated_at", now)]
+            return _unnest_insert(cursor, BibRecord, P.ROW_COLUMNS, columns, constants)
     stamp = meta.get_field("created_at").get_db_prep_save(now, connection)
     columns = [meta.get_field(name).column for name in _RECORD_COLUMNS]
+    tail = (source, Visibility.PUBLIC, False, True, stamp, stamp)
     ids = []
     qn = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(pending), 400):
             chunk = pending[start:start + 400]
             params = []
             for p in chunk:
-                d = p.derived
-                params += [
-                    as_json(p.data), d["title"], d["title_sort"], as_json(d["authors"]), d["publisher"][:255],
-                    d["place"][:255], d["year"], d["language"][:3], d["material_type"], as_json(d["subjects"]),
-                    d["ddc"], as_json(d["isbns"]), d["control_number"], d["control_org"],
-                    source, Visibility.PUBLIC, False, stamp, stamp,
-                ]
-            row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-            cursor.execute(
-                f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
-                f"VALUES {', '.join([row] * len(chunk))} RETURNING {qn(meta.pk.column)}", params)
+                params += p.prep.row
+                params += tail
+            _execute(cursor,
+                     f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+                     f"VALUES {', '.join([row] * len(chunk))} RETURNING {qn(meta.pk.column)}", params)
             ids += [r[0] for r in cursor.fetchall()]
     return ids
 
 
-def _json_encoder(json_field, connection):
-    """JSON for a JSONField column: orjson's text where the database takes text, Django's way otherwise."""
-    if connection.vendor in ("sqlite", "postgresql"):
-        return lambda value: orjson.dumps(value).decode()
-    return lambda value: json_field.get_db_prep_save(value, connection)
+_native_sql = {}
 
 
-_RECORD_COLUMNS = ("marc", "title", "title_sort", "authors", "publisher", "place", "year", "language",
-                   "material_type", "subjects", "ddc", "isbns", "control_number", "control_org", "source",
-                   "visibility", "is_deleted", "created_at", "updated_at")
+def _execute(cursor, sql, params):
+    """``cursor.execute`` of our own SQL (``%s`` placeholders, no literal %), on SQLite
+    without Django's per-call rewriting of the placeholders (a regex over the whole text)."""
+    if cursor.db.vendor != "sqlite":
+        return cursor.execute(sql, params)
+    native = _native_sql.get(sql)
+    if native is None:
+        native = sql.replace("%s", "?")
+        if len(_native_sql) < 64:
+            _native_sql[sql] = native
+    return sqlite3.Cursor.execute(cursor.cursor, native, params)
+
+
+_RECORD_COLUMNS = (*P.ROW_COLUMNS, "source", "visibility", "is_deleted", "ever_public", "created_at", "updated_at")
 
 
 def _insert_identifiers(rows):
@@ -510,10 +579,15 @@ def _insert_identifiers(rows):
     connection = connections[RecordIdentifier.objects.db]
     meta = RecordIdentifier._meta
     qn = connection.ops.quote_name
+    head = f"INSERT INTO {qn(meta.db_table)} ({qn(meta.get_field('record').column)}, {qn('kind')}, {qn('value')}) VALUES "
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {qn(meta.db_table)} ({qn(meta.get_field('record').column)}, {qn('kind')}, {qn('value')}) "
-            "VALUES (%s, %s, %s)", rows)
+        if _is_postgres(connection):
+            _unnest_insert(cursor, RecordIdentifier, ("record", "kind", "value"),
+                           [list(values) for values in zip(*rows)], returning=False)
+            return
+        for start in range(0, len(rows), 500):
+            chunk = rows[start:start + 500]
+            _execute(cursor, head + ", ".join(["(%s, %s, %s)"] * len(chunk)), [v for r in chunk for v in r])
 
 
 def _insert_queue(record_ids, now):
@@ -526,10 +600,13 @@ def _insert_queue(record_ids, now):
     stamp = meta.get_field("enqueued_at").get_db_prep_save(now, connection)
     ids = []
     with connection.cursor() as cursor:
+        if _is_postgres(connection):
+            return _unnest_insert(cursor, PendingIndexUpdate, ("record_id",), [list(record_ids)],
+                                  [("enqueued_at", now)])
         for start in range(0, len(record_ids), 1000):
             chunk = record_ids[start:start + 1000]
             params = [v for record_id in chunk for v in (record_id, stamp)]
-            cursor.execute(
+            _execute(cursor,
                 f"INSERT INTO {qn(meta.db_table)} ({qn('record_id')}, {qn('enqueued_at')}) "
                 f"VALUES {', '.join(['(%s, %s)'] * len(chunk))} RETURNING {qn(meta.pk.column)}", params)
             ids += [r[0] for r in cursor.fetchall()]
@@ -565,7 +642,7 @@ class _Indexer:
                 transaction.on_commit(queue._after_commit)
             return
         new_ids = {p.record_id for p in new}
-        docs = [(p.record_id, _document_fields(p, now)) for p in new]
+        docs = [_document(p, now) for p in new]
         others = [i for i in touched if i not in new_ids]
 
         def write():
@@ -590,8 +667,8 @@ class _Indexer:
                 return
         # New records have no document yet: added without the delete-by-query that
         # write_documents does first (tantivy runs each of those at commit).
-        for _record_id, fields in docs:
-            self._writer.add_document(index.make_document(fields))
+        for doc in docs:
+            self._writer.add_json(doc)
         if others:
             index.write_documents(self._writer, documents_for(others))
         self._queued += queued
@@ -604,7 +681,8 @@ class _Indexer:
             return
         self._writer.commit()
         for start in range(0, len(self._queued), 1000):
-            PendingIndexUpdate.objects.filter(id__in=self._queued[start:start + 1000]).delete()
+            PendingIndexUpdate.objects.filter(id__in=self._queued[start:start + 1000])._raw_delete(
+                PendingIndexUpdate.objects.db)
         self._queued, self._since_commit = [], 0
 
     def close(self):
@@ -619,18 +697,17 @@ class _Indexer:
             queue.drain()  # whatever was left queued (a busy index, an earlier failure)
 
 
-def _document_fields(p, now):
-    """The search document of a record created by this import, from memory."""
-    d = p.derived
-    record = {**d, "id": p.record_id, "marc": p.data, "is_deleted": False, "visibility": Visibility.PUBLIC,
-              "created_at": now}
+def _document(p, now):
+    """The search document (JSON) of a record created by this import, from memory."""
     libraries, available = set(), set()
     for item in p.new_items:
         code = _LIBRARY_CODES.get(item.library_id)
+        if item.status == ItemStatus.WITHDRAWN:
+            continue  # as documents_for: a withdrawn copy is nowhere to be found
         libraries.add(code)
         if item.status == ItemStatus.AVAILABLE:
             available.add(code)
-    return doc_fields(record, libraries, available, now if p.new_items else None, {})
+    return P.document_json(p.prep, p.record_id, libraries, available, int(now.timestamp()))
 
 
 _LIBRARY_CODES = {}

@@ -42,9 +42,7 @@ class RawRecord:
     raw: bytes
     error: str = ""  # set when the record cannot even be cut out properly
     data: dict | None = None  # MARC-in-JSON once decoded
-    holdings: list | None = None  # its 852/952 fields, taken out of ``data`` by the importer
-    derived: dict | None = None
-    pairs: list | None = None
+    prepared: object = None  # what the importer writes (``prepare.Prepared``)
 
 
 def detect_format(head):
@@ -125,15 +123,26 @@ def _show(value):
 
 
 _marc8 = None
-_QUIET = io.StringIO()
+class _Discard(io.TextIOBase):
+    """Where pymarc's warnings go: nowhere (a StringIO would grow for the whole import)."""
+
+    def write(self, text):
+        return len(text)
+
+
+_QUIET = _Discard()
+
+
+_MARC8_DEFAULTS = None
 
 
 def _marc8_decoder():
-    global _marc8
+    global _marc8, _MARC8_DEFAULTS
     if _marc8 is None:
         from pymarc.marc8 import MARC8ToUnicode
 
         _marc8 = MARC8ToUnicode(quiet=True)
+        _MARC8_DEFAULTS = (_marc8.g0, _marc8.g1)
     return _marc8
 
 
@@ -254,9 +263,13 @@ def _utf8(body):
 def _marc8_text(body):
     if body.isascii() and b"\x1b" not in body:
         return body.decode("ascii")
+    decoder = _marc8_decoder()
+    # Every subfield starts in the default sets (ASCII, ANSEL), as pymarc's own reader does:
+    # the decoder keeps the last escape's sets, which would leak into the next subfield or record.
+    decoder.g0, decoder.g1 = _MARC8_DEFAULTS
     try:
         with contextlib.redirect_stderr(_QUIET):  # pymarc reports a truncated character there, and goes on
-            text = _marc8_decoder().translate(body)
+            text = decoder.translate(body)
     except Exception:  # noqa: BLE001 (pymarc raises several kinds on a bad escape sequence)
         raise UnicodeDecodeError("marc-8", body, 0, 1, "bad escape sequence") from None
     if "\ufffd" in text or "\x1b" in text:
