@@ -6,6 +6,8 @@ Everything an operator may change comes from the environment:
   or ``postgres://user@host:port/name``.
 - ``THUVIEN_DATA_DIR``: where the search index, media files and the default SQLite
   database live (default: ``./var``).
+- ``THUVIEN_DB_CONN_MAX_AGE``: seconds a server thread keeps its database connection
+  (default 60; 0 opens one per request).
 - ``THUVIEN_SECRET_KEY``, ``THUVIEN_DEBUG``, ``THUVIEN_ALLOWED_HOSTS``.
 """
 
@@ -86,7 +88,10 @@ TEMPLATES = [
 
 def _database_config():
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'thuvien.sqlite3'}"
-    config = dj_database_url.parse(url, conn_max_age=0)
+    # Connections outlive a request (each server thread keeps its own): opening one costs
+    # more than most pages, a new PostgreSQL backend or SQLite's PRAGMAs each time.
+    max_age = int(os.environ.get("THUVIEN_DB_CONN_MAX_AGE", "60"))
+    config = dj_database_url.parse(url, conn_max_age=max_age, conn_health_checks=max_age > 0)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock when a transaction starts, so two desks
         # racing for one copy serialise instead of failing half-way.

@@ -2,7 +2,10 @@
 
 import datetime as dt
 import gzip
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -257,3 +260,22 @@ def test_library_administrators_set_their_on_site_networks(client, digitise, sta
     assert client.get(manifest, REMOTE_ADDR="172.16.3.4").status_code == 200
     with pytest.raises(CommandError):
         call_command("digital", "onsite", "NB-KS", "not-an-address")
+
+
+def test_a_change_from_another_process_reaches_cached_tiles_at_once(client, digitise, settings, tmp_path):
+    """The image server caches page facts per process; a change saved by another process
+    (a second gunicorn worker, the CLI) must close the page there at once, not minutes later."""
+    from thuvien.digital.models import DigitalObject
+
+    assert settings.MEDIA_ROOT == tmp_path / "media"  # the other process finds it from THUVIEN_DATA_DIR
+    obj = digitise("open")
+    tile = f"/iiif/3/{obj.files.order_by('order').first().pk}/full/max/0/default.jpg"
+    assert client.get(tile).status_code == 200
+    # The database changes without this process's signals, as when another process saves.
+    DigitalObject.objects.filter(pk=obj.pk).update(access="closed")
+    assert client.get(tile).status_code == 200  # still the cached facts
+    subprocess.run([sys.executable, "-m", "thuvien.cli", "shell", "-c",
+                    "from thuvien.digital import serving; serving.clear_cache()"],
+                   env=dict(os.environ, THUVIEN_DATA_DIR=str(tmp_path),
+                            DATABASE_URL=f"sqlite:///{tmp_path / 'other.sqlite3'}"), check=True)
+    assert client.get(tile).status_code == 404

@@ -106,9 +106,15 @@ def level_of(target, override=""):
         if override and ACCESS_RANK[override] > ACCESS_RANK[level]:
             level = override
         record = target.record
-    if record.is_deleted:
+    return level_for(level, record.is_deleted, record.visibility)
+
+
+def level_for(level, record_deleted, record_visibility):
+    """The rule of ``level_of`` on plain values: a withdrawn record closes its pages and a
+    staff-only record makes them staff-only at least."""
+    if record_deleted:
         return AccessLevel.CLOSED
-    if record.visibility == "staff" and ACCESS_RANK[level] < ACCESS_RANK[AccessLevel.STAFF]:
+    if record_visibility == "staff" and ACCESS_RANK[level] < ACCESS_RANK[AccessLevel.STAFF]:
         return AccessLevel.STAFF
     return level
 

@@ -1,9 +1,12 @@
 """The fast path for IIIF image requests: one cached lookup, one access check, file serving.
 
-Facts about a page (its level, owner, tile directory) are cached per process for a
-short time and dropped whenever a digital object, page, library or record is saved.
+Facts about a page (its level, owner, tile directory) are cached per process. Any save
+of a digital object, page, library or record drops them in every process at once: the
+saving process appends to a stamp file in the media directory, and each lookup compares the
+stamp (one ``stat``) with the one its cache was filled under.
 """
 
+import os
 import re
 import threading
 import time
@@ -11,13 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.http import FileResponse, Http404, HttpResponse
 
 from thuvien.digital import access
 from thuvien.digital.models import ACCESS_RANK, AccessLevel, DigitalFile, media_path
 
-TTL_SECONDS = 30
+TTL_SECONDS = 600  # a safety net only: the stamp makes changes visible at once
+_STAMP_LIMIT = 1 << 16  # bytes before the stamp file starts again
 _cache = {}
+_cache_stamp = [None]
 _lock = threading.Lock()
 _SEGMENT = re.compile(r"^[A-Za-z0-9,.:!^]+$")
 _QUALITY = re.compile(r"^default\.jpg$")
@@ -35,21 +41,79 @@ class PageFacts:
     height: int
 
 
+def _stamp_file():
+    return Path(settings.MEDIA_ROOT) / ".access-stamp"
+
+
+def _stamp():
+    try:
+        info = os.stat(_stamp_file())
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
 def clear_cache(**_kwargs):
+    """Drop the cached facts here and, through the stamp file, in every other process:
+    now, and again once the change is committed, so that no process keeps facts it read
+    while the change was still in flight."""
+    _drop_everywhere()
+    transaction.on_commit(_drop_everywhere)
+
+
+def _drop_everywhere():
     with _lock:
         _cache.clear()
+    path = _stamp_file()
+    try:
+        # One byte more each time: the size changes even when the clock's tick does not.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = "wb" if path.exists() and path.stat().st_size >= _STAMP_LIMIT else "ab"
+        with open(path, mode) as stamp:
+            stamp.write(b".")
+    except OSError:
+        pass  # a read-only media directory: the TTL still bounds staleness
+
+
+_FACT_COLUMNS = ("pk", "object_id", "access", "object__access", "object__library_id",
+                 "object__library__onsite_ip_ranges", "iiif_dir", "width", "height",
+                 "object__record__is_deleted", "object__record__visibility")
+
+
+_facts_sql = {}  # vendor -> the facts query, compiled once by the ORM
+
+
+def _load_facts(file_id):
+    # Plain SQL from the ORM's own compilation: a tile's first request on a worker should
+    # cost a query, not a query's compilation.
+    sql = _facts_sql.get(connection.vendor)
+    if sql is None:
+        query = DigitalFile.objects.filter(pk=0).values_list(*_FACT_COLUMNS).query
+        sql = _facts_sql[connection.vendor] = query.sql_with_params()[0]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [file_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, object_id, page_access, object_access, library_id, ranges, iiif_dir, width, height, deleted, visibility = row
+    level = object_access
+    if page_access and ACCESS_RANK[page_access] > ACCESS_RANK[object_access]:
+        level = page_access
+    level = access.level_for(level, bool(deleted), visibility)
+    return PageFacts(pk, object_id, level, library_id, ranges, media_path(iiif_dir), width, height)
 
 
 def page_facts(file_id):
     now = time.monotonic()
+    stamp = _stamp()
+    if stamp != _cache_stamp[0]:
+        with _lock:
+            _cache.clear()
+            _cache_stamp[0] = stamp
     entry = _cache.get(file_id)
     if entry is not None and entry[0] > now:
         return entry[1]
-    page = DigitalFile.objects.select_related("object__record", "object__library").filter(pk=file_id).first()
-    facts = None
-    if page is not None:
-        facts = PageFacts(page.pk, page.object_id, access.level_of(page), page.object.library_id,
-                          page.object.library.onsite_ip_ranges, media_path(page.iiif_dir), page.width, page.height)
+    facts = _load_facts(file_id)
     with _lock:
         if len(_cache) > 50_000:
             _cache.clear()
