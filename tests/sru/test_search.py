@@ -118,6 +118,14 @@ def test_sort_by_date(sru, catalogue):
     assert found(sru, "cql.allRecords = 1", sortKeys="dc.date,,0") == by_year[::-1]
 
 
+def test_sort_by_creator_is_vietnamese_order(sru, catalogue):
+    # Đặng < Lê < Nguyễn < Tô < Trần: đ after d (not after z, as by code point), ô before r.
+    by_author = [GAZETTEER, GOATS, HISTORY, CRICKET, TALES]
+    assert found(sru, "cql.allRecords = 1 sortby dc.creator") == by_author
+    assert found(sru, "cql.allRecords = 1 sortBy dc.creator/sort.descending", version="2.0") == by_author[::-1]
+    assert found(sru, "cql.allRecords = 1", sortKeys="dc.creator,,0") == by_author[::-1]
+
+
 def test_paging(sru, catalogue):
     root = sru.search("cql.allRecords = 1 sortby dc.date", startRecord="2", maximumRecords="2")
     assert titles(root) == [HISTORY, GAZETTEER]

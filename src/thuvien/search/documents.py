@@ -5,7 +5,7 @@ from collections import defaultdict
 from django.db.models import Max
 
 from thuvien.catalog.models import BibRecord, Item, ItemStatus
-from thuvien.core.vietnamese import fold, nfc
+from thuvien.core.vietnamese import fold, nfc, sort_key
 
 ANY_LIBRARY = "__any__"
 
@@ -38,6 +38,9 @@ def _holdings(record_ids):
     ):
         acquired[row["record_id"]] = row["latest"]
     return libraries, available, acquired
+
+
+NO_AUTHOR = "~"  # after every sort key (they are ASCII digits)
 
 
 def documents_for(record_ids):
@@ -102,6 +105,8 @@ def _fields(record, libraries, available, acquired, extra):
         "f_subject": [s.split(" -- ")[0] for s in record["subjects"]][:20],
         "f_author": record["authors"][:10],
         "title_sort": record["title_sort"],
+        # The first author's heading in Vietnamese order; records without one sort last.
+        "author_sort": sort_key(record["authors"][0]) if record["authors"] else NO_AUTHOR,
         "acquired": int(when.timestamp()) if when else 0,
     }
     if record["year"] is not None:

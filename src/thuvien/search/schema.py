@@ -9,7 +9,7 @@ Facet fields are raw fast fields read by terms aggregations.
 import tantivy
 
 # Bump when the schema changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: author_sort
 
 TEXT_FIELDS = ("title", "author", "subject", "text", "fulltext")
 FACET_FIELDS = ("f_library", "f_available", "f_type", "f_lang", "f_subject", "f_author")
@@ -27,5 +27,6 @@ def build_schema():
         builder.add_text_field(name, stored=False, tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_integer_field("year", stored=False, indexed=True, fast=True)
     builder.add_text_field("title_sort", stored=False, tokenizer_name="raw", fast=True, index_option="basic")
+    builder.add_text_field("author_sort", stored=False, tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_integer_field("acquired", stored=False, indexed=True, fast=True)
     return builder.build()

@@ -2,7 +2,7 @@
 
 from lxml import etree
 
-from thuvien.interop.sru.translate import CONTEXT_SETS, INDEXES
+from thuvien.interop.sru.translate import CONTEXT_SETS, INDEXES, SORT_FIELDS
 
 ZEEREX_NS = "http://explain.z3950.org/dtd/2.0/"
 ZEEREX_SCHEMA = "http://explain.z3950.org/dtd/2.0/"
@@ -56,7 +56,7 @@ def explain_record(host, port, database, version, title):
         etree.SubElement(indexes, z + "set", name=name, identifier=uris[0])
     for (context, name), (kind, _) in INDEXES.items():
         index = etree.SubElement(indexes, z + "index", search="true", scan="true" if kind == "text" else "false",
-                                 sort="true" if (context, name) in (("dc", "title"), ("dc", "date")) else "false")
+                                 sort="true" if (context, name) in SORT_FIELDS else "false")
         vi, en = INDEX_TITLES.get(name, (name, name))
         etree.SubElement(index, z + "title", lang="vi").text = vi
         etree.SubElement(index, z + "title", lang="en").text = en
@@ -73,7 +73,7 @@ def explain_record(host, port, database, version, title):
     etree.SubElement(config, z + "default", type="retrieveSchema").text = SCHEMAS["marcxml"][0]
     etree.SubElement(config, z + "default", type="contextSet").text = "dc"
     etree.SubElement(config, z + "default", type="index").text = "cql.serverChoice"
-    etree.SubElement(config, z + "supports", type="sort").text = "dc.title dc.date"
+    etree.SubElement(config, z + "supports", type="sort").text = " ".join(f"{c}.{n}" for c, n in SORT_FIELDS)
     etree.SubElement(config, z + "supports", type="relation").text = "= == exact adj all any <> < > <= >= within"
     etree.SubElement(config, z + "supports", type="maskingCharacter").text = "* ?"
     etree.SubElement(config, z + "supports", type="booleanOperator").text = "and or not"

@@ -240,7 +240,8 @@ def _sort_keys(value):
         raise Diagnostic(84, "1")
     parts = keys[0].split(",")
     path = parts[0].lower()
-    fields = {"dc.title": "title_sort", "title": "title_sort", "dc.date": "year", "date": "year"}
+    fields = {"dc.title": "title_sort", "title": "title_sort", "dc.creator": "author_sort",
+              "creator": "author_sort", "dc.date": "year", "date": "year"}
     if path not in fields:
         raise Diagnostic(88, parts[0])
     ascending = parts[2] if len(parts) > 2 and parts[2] else "1"

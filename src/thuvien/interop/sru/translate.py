@@ -63,7 +63,7 @@ RELATIONS = {
 RELATION_MODIFIERS = ("ignorecase", "ignoreaccents", "masked", "unmasked", "word", "relevant")
 
 # Sort keys: (context set, index) -> fast field.
-SORT_FIELDS = {("dc", "title"): "title_sort", ("dc", "date"): "year"}
+SORT_FIELDS = {("dc", "title"): "title_sort", ("dc", "creator"): "author_sort", ("dc", "date"): "year"}
 
 
 @dataclass
