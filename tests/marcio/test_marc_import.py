@@ -379,3 +379,22 @@ def test_progress_bar_on_stderr_with_rate_and_time_left(network, testdata):
                      stdout=io.StringIO(), stderr=err)
     last = err.getvalue().split("\r")[-1]
     assert "100.0%" in last and "10 records" in last and "rec/s" in last and "0:00:00 left" in last
+
+
+def test_an_import_leaves_the_database_checkpoint_setting_as_it_found_it(network, testdata, tmp_path):
+    """The import spreads SQLite's WAL checkpoints while it runs, then restores the setting,
+    also when the file is rejected whole."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite setting")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint=777")
+    run_import(testdata / "marc" / "pymarc" / "test.dat", "NB-KS", "--rejects", str(tmp_path / "r.mrc"))
+    bad = tmp_path / "bad.mrc"
+    bad.write_bytes(b"not a MARC record at all")
+    run_import(bad, "NB-KS", "--rejects", str(tmp_path / "r2.mrc"))
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == 777
+    assert BibRecord.objects.exists()

@@ -200,6 +200,7 @@ def import_stream(stream, library, fmt, writer, batch_size=BATCH, progress=None,
     batch = []
     position = 0
     try:
+        _spread_checkpoints()
         for item in prepared_records(stream, fmt, workers):
             summary.read += 1
             position = item.offset if fmt == "iso2709" else _tell(stream)
@@ -217,10 +218,32 @@ def import_stream(stream, library, fmt, writer, batch_size=BATCH, progress=None,
             importer.write_batch(batch)
     finally:
         importer.indexer.close()
+        _spread_checkpoints(restore=True)
     if bar:
         bar.finish(summary.read, total or position)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+IMPORT_CHECKPOINT_PAGES = 16384  # 64 MB of WAL between checkpoints (SQLite's default: 1000 pages)
+_saved_checkpoint = []
+
+
+def _spread_checkpoints(restore=False):
+    """SQLite: checkpoint the WAL every 64 MB during an import instead of after nearly every
+    batch, so that index pages touched by every batch reach the database file once per
+    checkpoint, not once per batch. Durability is the same: commits are in the WAL."""
+    connection = connections[BibRecord.objects.db]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        if restore:
+            if _saved_checkpoint:
+                cursor.execute(f"PRAGMA wal_autocheckpoint={int(_saved_checkpoint.pop())}")
+            return
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        _saved_checkpoint.append(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA wal_autocheckpoint={IMPORT_CHECKPOINT_PAGES}")
 
 
 PARALLEL_FROM = 8 << 20
@@ -626,7 +649,9 @@ class _Indexer:
     """
 
     COMMIT_EVERY = int(os.environ.get("THUVIEN_IMPORT_COMMIT_EVERY", 20_000))  # documents between tantivy commits
-    HEAP = int(os.environ.get("THUVIEN_IMPORT_INDEX_HEAP", 64_000_000))  # tantivy's indexing memory, bytes
+    # Tantivy's indexing memory, bytes. 64 MB imported 250k records about 15 % faster but
+    # peaked at 500 MB (bigger segments, bigger merges); 32 MB keeps the import near 350 MB.
+    HEAP = int(os.environ.get("THUVIEN_IMPORT_INDEX_HEAP", 32_000_000))
     THREADS = int(os.environ.get("THUVIEN_IMPORT_INDEX_THREADS", 1))
 
     def __init__(self):
