@@ -369,7 +369,8 @@ def test_the_record_by_record_path_never_leaves_half_a_record(network, tmp_path,
     assert run.summary.rejected == 1 and taken in run.summary.rejects[0].reason
     assert not BibRecord.objects.filter(control_number="S2").exists()
     assert not Item.objects.filter(barcode="S-2").exists()
-    assert BibRecord.objects.get(control_number="S1").items.get().barcode == "S-1"
+    kept = BibRecord.objects.get(control_number="S1").items.get()
+    assert kept.barcode == "S-1" and kept.source_field == "952"  # as the bulk path stores it
 
 
 def test_progress_bar_on_stderr_with_rate_and_time_left(network, testdata):

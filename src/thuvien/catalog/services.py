@@ -89,11 +89,13 @@ def _check_item(item):
 
 
 @transaction.atomic
-def add_item(actor, record, library, **values):
-    """Add a copy of ``record`` to ``library``. ``actor`` None means the system (CLI)."""
+def add_item(actor, record, library, source_field="", **values):
+    """Add a copy of ``record`` to ``library``. ``actor`` None means the system (CLI);
+    ``source_field`` is the 852/952 an import made the copy from."""
     if actor is not None:
         permissions.require(actor, permissions.CATALOGUE, library)
-    item = Item(record=record, library=library, **{k: v for k, v in values.items() if k in ITEM_FIELDS})
+    item = Item(record=record, library=library, source_field=source_field,
+                **{k: v for k, v in values.items() if k in ITEM_FIELDS})
     _check_item(item)
     item.save()
     enqueue([record.pk])

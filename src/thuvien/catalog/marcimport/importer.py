@@ -13,6 +13,7 @@ attached to it. A control number (001) without an 003 only matches records this
 library imported before, since local numbers of two libraries can coincide.
 """
 
+import logging
 import multiprocessing
 import os
 import sqlite3
@@ -36,6 +37,8 @@ from thuvien.network.models import Library, Location
 from thuvien.search import index, queue
 from thuvien.search.documents import documents_for
 from thuvien.search.models import PendingIndexUpdate
+
+log = logging.getLogger(__name__)
 
 BATCH = 1000
 MAX_KEPT_REJECTS = 1000  # reasons kept in memory for the caller; all go to the report file
@@ -379,7 +382,9 @@ class _Importer:
             try:
                 with transaction.atomic():
                     counts = self._bulk_write(pending, used)
-            except (DatabaseError, ValidationError, ValueError):
+            except (DatabaseError, ValidationError, ValueError) as exc:
+                # Slower, but a record that cannot be stored is rejected alone, not the batch.
+                log.warning("bulk write of %d records failed (%s); writing them one by one", len(pending), exc)
                 counts = self._write_one_by_one(pending)
         for name, value in counts.items():
             setattr(self.summary, name, getattr(self.summary, name) + value)
@@ -478,8 +483,9 @@ class _Importer:
                         if Item.objects.filter(barcode=values["barcode"], record=record).exists():
                             continue
                         item = self._item(values, record.pk)
-                        services.add_item(None, record, Library.objects.get(pk=item.library_id), **{
-                            k: getattr(item, k) for k in services.ITEM_FIELDS})
+                        services.add_item(None, record, Library.objects.get(pk=item.library_id),
+                                          source_field=item.source_field,
+                                          **{k: getattr(item, k) for k in services.ITEM_FIELDS})
                         added += 1
             except (DatabaseError, ValidationError, ValueError) as exc:
                 message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
