@@ -26,6 +26,13 @@ def _isolated_index(settings, tmp_path):
     index.reset_process_state()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings, tmp_path):
+    """Each test counts failed logins (the only thing cached) from zero, in its own cache."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": str(tmp_path / "cache")}}
+
+
 @pytest.fixture(scope="session")
 def testdata():
     return TESTDATA

@@ -61,3 +61,22 @@ def test_logout_is_a_post_and_the_login_page_works_in_english(client, staff, dem
     client.post("/i18n/setlang/", {"language": "en", "next": "/staff/login/"})
     html = client.get("/staff/login/").content.decode()
     assert '<html lang="en">' in html and "Staff login" in html and '<label for="id_username">User name</label>' in html
+
+
+def test_guessing_a_staff_password_is_stopped_after_five_tries(client, staff, demo_password):
+    for _attempt in range(5):
+        client.post("/staff/login/", {"username": "kimson_desk", "password": "doan-mo"})
+    html = client.post("/staff/login/", {"username": "kimson_desk", "password": demo_password},
+                       HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "_auth_user_id" not in client.session  # even the right password waits
+    assert "quá nhiều lần" in html.lower() and 'aria-describedby="login-error"' in html
+    # Other accounts are not locked out by it, and the count is per account.
+    client.post("/staff/login/", {"username": "kimson_catalog", "password": demo_password})
+    assert "_auth_user_id" in client.session
+
+
+def test_guessing_across_accounts_from_one_address_is_stopped_too(client, staff, demo_password):
+    for n in range(20):
+        client.post("/staff/login/", {"username": f"doan-{n}", "password": "x"})
+    client.post("/staff/login/", {"username": "kimson_catalog", "password": demo_password})
+    assert "_auth_user_id" not in client.session

@@ -14,16 +14,6 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The login throttle counts failures in the cache: every test starts with none."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def _no_search_index(monkeypatch):
     """These tests never search: index updates stay queued instead of committing tantivy each time."""
     monkeypatch.setenv("THUVIEN_INDEX_MODE", "off")

@@ -6,7 +6,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.core.cache import cache
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from thuvien.accounts import throttle
 from thuvien.circulation import registration, services
 from thuvien.circulation import requests as circulation_requests
 from thuvien.circulation.errors import CirculationError
@@ -38,8 +38,7 @@ from thuvien.circulation.views.common import (
 from thuvien.circulation.views.readers import _reader_values
 from thuvien.network.models import Library
 
-MAX_FAILURES = 5
-FAILURE_WINDOW = 15 * 60
+MAX_FAILURES = 5  # per card; four times as many from one address (a school's shared line)
 
 
 def current_reader(request):
@@ -66,27 +65,23 @@ def _pickup_libraries():
     return Library.objects.filter(is_active=True).exclude(library_type="network").order_by("name_sort")
 
 
-def _throttle_keys(request, card):
-    address = request.META.get("REMOTE_ADDR", "")
-    return f"account-login:card:{card.upper()}", f"account-login:ip:{address}"
-
-
 def login_view(request):
     """Log in with the card number and a password."""
     card = ""
     if request.method == "POST":
         card = clean_code(request.POST.get("card_number"), 32)
-        keys = _throttle_keys(request, card)
-        if any((cache.get(k) or 0) >= MAX_FAILURES * (4 if "ip:" in k else 1) for k in keys):
+        by_card = throttle.key("reader", card)
+        by_address = throttle.key("reader-address", throttle.address_of(request))
+        if throttle.blocked(by_card, MAX_FAILURES) or throttle.blocked(by_address, MAX_FAILURES * 4):
             messages.error(request, _("Too many failed attempts. Wait 15 minutes and try again."))
         else:
             reader = services.authenticate_reader(card, request.POST.get("password") or "") if card else None
             if reader is None or reader.user is None:
-                for key in keys:
-                    cache.set(key, (cache.get(key) or 0) + 1, FAILURE_WINDOW)
+                throttle.failed(by_card)
+                throttle.failed(by_address)
                 messages.error(request, _("The card number or the password is wrong."))
             else:
-                cache.delete(keys[0])
+                throttle.cleared(by_card)
                 login(request, reader.user, backend="django.contrib.auth.backends.ModelBackend")
                 return safe_next(request, reverse("account:home"))
     elif current_reader(request) is not None:

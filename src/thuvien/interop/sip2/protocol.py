@@ -12,12 +12,12 @@ import hashlib
 import logging
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import connection
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from thuvien.accounts import throttle
 from thuvien.core.vietnamese import nfc
 from thuvien.interop.sip2 import adapter, codec
 from thuvien.interop.sip2.codec import count, sip_datetime, yes_no
@@ -29,9 +29,8 @@ CURRENCY = "VND"
 # SIP2 language codes answered in English; everything else gets Vietnamese.
 ENGLISH_CODES = {"001", "024"}
 MAX_FAILED_LOGINS = 3  # on one connection, then it is closed
-# Failures counted for FAILURE_WINDOW seconds (Django's cache): then logins of that kiosk
-# and passwords of that reader are refused unchecked.
-FAILURE_WINDOW = 15 * 60
+# Failures counted for 15 minutes (accounts.throttle): then logins of that kiosk and
+# passwords of that reader are refused unchecked.
 MAX_LOGIN_FAILURES = 10
 MAX_READER_FAILURES = 5
 MAX_BAD_MESSAGES = 20
@@ -190,8 +189,8 @@ class Session:
                 pass
         # Counted per login, not per address: kiosks behind one router share an address,
         # and one misconfigured kiosk must not lock the others out.
-        key = f"sip2-login:{login_id[:64]}"
-        throttled = _throttled(key, MAX_LOGIN_FAILURES)
+        key = throttle.key("sip2-login", login_id)
+        throttled = throttle.blocked(key, MAX_LOGIN_FAILURES)
         ok = (
             not throttled and account is not None and account.enabled and account.library.is_active
             and message.fixed.get("uid_algorithm", "0") in ("0", " ")
@@ -200,7 +199,7 @@ class Session:
         )
         if not ok:
             self.failed_logins += 1
-            _failed(key)
+            throttle.failed(key)
             log.warning("sip2 %s: failed login for %r%s", self.peer, login_id[:64], " (throttled)" if throttled else "")
             if self.failed_logins >= MAX_FAILED_LOGINS:
                 self.closing = True
@@ -244,15 +243,15 @@ class Session:
         digest = hashlib.sha256(f"{card}\x00{password}".encode()).hexdigest()
         if self._verified == (card, digest):
             return True, True
-        key = f"sip2-reader:{card[:64]}"
-        if _throttled(key, MAX_READER_FAILURES):  # a kiosk is no place to guess PINs
+        key = throttle.key("reader", card)  # the same count as the reader's login form
+        if throttle.blocked(key, MAX_READER_FAILURES):  # a kiosk is no place to guess PINs
             return True, False
         valid = adapter.authenticate(card, password)
         if valid:
             self._verified = (card, digest)
-            cache.delete(key)
+            throttle.cleared(key)
         else:
-            _failed(key)
+            throttle.failed(key)
         return True, valid
 
     def _patron_refusal(self, message, card, summary):
@@ -762,17 +761,6 @@ def _hold_label(hold):
     if getattr(hold, "item", None) is not None and hold.status == "ready":
         return hold.item.barcode
     return hold.record.title if hold.record_id else str(hold.pk)
-
-
-def _throttled(key, limit):
-    return (cache.get(key) or 0) >= limit
-
-
-def _failed(key):
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, FAILURE_WINDOW)
 
 
 def _error(code):
