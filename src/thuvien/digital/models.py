@@ -128,9 +128,14 @@ class DigitalFile(models.Model):
 
     @property
     def effective_access(self):
-        if self.access and ACCESS_RANK[self.access] > ACCESS_RANK[self.object.access]:
-            return self.access
-        return self.object.access
+        return page_level(self.access, self.object.access)
+
+
+def page_level(page_access, object_access):
+    """A page's own level counts only where it is stricter than its object's."""
+    if page_access and ACCESS_RANK[page_access] > ACCESS_RANK[object_access]:
+        return page_access
+    return object_access
 
 
 def media_path(relative):

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.http import FileResponse, Http404, HttpResponse
 
 from thuvien.digital import access
-from thuvien.digital.models import ACCESS_RANK, AccessLevel, DigitalFile, media_path
+from thuvien.digital.models import ACCESS_RANK, AccessLevel, DigitalFile, media_path, page_level
 
 TTL_SECONDS = 600  # a safety net only: the stamp makes changes visible at once
 _STAMP_LIMIT = 1 << 16  # bytes before the stamp file starts again
@@ -96,10 +96,7 @@ def _load_facts(file_id):
     if row is None:
         return None
     pk, object_id, page_access, object_access, library_id, ranges, iiif_dir, width, height, deleted, visibility = row
-    level = object_access
-    if page_access and ACCESS_RANK[page_access] > ACCESS_RANK[object_access]:
-        level = page_access
-    level = access.level_for(level, bool(deleted), visibility)
+    level = access.level_for(page_level(page_access, object_access), bool(deleted), visibility)
     return PageFacts(pk, object_id, level, library_id, ranges, media_path(iiif_dir), width, height)
 
 

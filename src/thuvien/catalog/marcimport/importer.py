@@ -15,6 +15,7 @@ library imported before, since local numbers of two libraries can coincide.
 
 import logging
 import multiprocessing
+from contextlib import closing, contextmanager
 import os
 import sqlite3
 import sys
@@ -202,8 +203,7 @@ def import_stream(stream, library, fmt, writer, batch_size=BATCH, progress=None,
     bar = Progress(total) if progress is True else progress
     batch = []
     position = 0
-    try:
-        _spread_checkpoints()
+    with _checkpoints_spread(), closing(importer.indexer):
         for item in prepared_records(stream, fmt, workers):
             summary.read += 1
             position = item.offset if fmt == "iso2709" else _tell(stream)
@@ -219,9 +219,6 @@ def import_stream(stream, library, fmt, writer, batch_size=BATCH, progress=None,
                 bar.update(summary.read, position)
         if batch:
             importer.write_batch(batch)
-    finally:
-        importer.indexer.close()
-        _spread_checkpoints(restore=True)
     if bar:
         bar.finish(summary.read, total or position)
     summary.seconds = time.monotonic() - started
@@ -229,24 +226,26 @@ def import_stream(stream, library, fmt, writer, batch_size=BATCH, progress=None,
 
 
 IMPORT_CHECKPOINT_PAGES = 16384  # 64 MB of WAL between checkpoints (SQLite's default: 1000 pages)
-_saved_checkpoint = []
 
 
-def _spread_checkpoints(restore=False):
+@contextmanager
+def _checkpoints_spread():
     """SQLite: checkpoint the WAL every 64 MB during an import instead of after nearly every
     batch, so that index pages touched by every batch reach the database file once per
     checkpoint, not once per batch. Durability is the same: commits are in the WAL."""
     connection = connections[BibRecord.objects.db]
     if connection.vendor != "sqlite":
+        yield
         return
     with connection.cursor() as cursor:
-        if restore:
-            if _saved_checkpoint:
-                cursor.execute(f"PRAGMA wal_autocheckpoint={int(_saved_checkpoint.pop())}")
-            return
         cursor.execute("PRAGMA wal_autocheckpoint")
-        _saved_checkpoint.append(cursor.fetchone()[0])
+        previous = int(cursor.fetchone()[0])
         cursor.execute(f"PRAGMA wal_autocheckpoint={IMPORT_CHECKPOINT_PAGES}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={previous}")
 
 
 PARALLEL_FROM = 8 << 20
