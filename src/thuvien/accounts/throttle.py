@@ -33,5 +33,22 @@ def cleared(cache_key):
     cache.delete(cache_key)
 
 
-def address_of(request):
-    return request.META.get("REMOTE_ADDR", "")
+class LoginForm:
+    """The counts of one login form's attempt: by the name typed (an account, a card) and
+    by the visitor's address, which may try ``per_address`` times as often (a school's
+    pupils share one line)."""
+
+    def __init__(self, scope, request, name, limit=5, per_address=4):
+        self.by_name = key(scope, name)
+        self.by_address = key(f"{scope}-address", request.META.get("REMOTE_ADDR", ""))
+        self.limit, self.address_limit = limit, limit * per_address
+
+    def blocked(self):
+        return blocked(self.by_name, self.limit) or blocked(self.by_address, self.address_limit)
+
+    def failed(self):
+        failed(self.by_name)
+        failed(self.by_address)
+
+    def succeeded(self):
+        cleared(self.by_name)

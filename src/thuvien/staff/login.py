@@ -4,20 +4,16 @@ from django.contrib.auth import views as auth_views
 
 from thuvien.accounts import throttle
 
-MAX_FAILURES = 5  # per user name; four times as many from one address
-
 
 class StaffLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     next_page = "staff:home"
 
-    def _keys(self):
-        name = str(self.request.POST.get("username", ""))[:150]
-        return throttle.key("staff", name), throttle.key("staff-address", throttle.address_of(self.request))
+    def _attempt(self):
+        return throttle.LoginForm("staff", self.request, str(self.request.POST.get("username", ""))[:150])
 
     def post(self, request, *args, **kwargs):
-        by_name, by_address = self._keys()
-        if throttle.blocked(by_name, MAX_FAILURES) or throttle.blocked(by_address, MAX_FAILURES * 4):
+        if self._attempt().blocked():
             # Refused before the password is checked: guessing on costs nothing and learns nothing.
             form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
             return self.render_to_response(self.get_context_data(form=form, throttled=True))
@@ -25,10 +21,9 @@ class StaffLoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         if self.request.POST.get("username"):
-            for cache_key in self._keys():
-                throttle.failed(cache_key)
+            self._attempt().failed()
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        throttle.cleared(self._keys()[0])
+        self._attempt().succeeded()
         return super().form_valid(form)

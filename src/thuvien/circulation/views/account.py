@@ -70,18 +70,16 @@ def login_view(request):
     card = ""
     if request.method == "POST":
         card = clean_code(request.POST.get("card_number"), 32)
-        by_card = throttle.key("reader", card)
-        by_address = throttle.key("reader-address", throttle.address_of(request))
-        if throttle.blocked(by_card, MAX_FAILURES) or throttle.blocked(by_address, MAX_FAILURES * 4):
+        attempt = throttle.LoginForm("reader", request, card, limit=MAX_FAILURES)
+        if attempt.blocked():
             messages.error(request, _("Too many failed attempts. Wait 15 minutes and try again."))
         else:
             reader = services.authenticate_reader(card, request.POST.get("password") or "") if card else None
             if reader is None or reader.user is None:
-                throttle.failed(by_card)
-                throttle.failed(by_address)
+                attempt.failed()
                 messages.error(request, _("The card number or the password is wrong."))
             else:
-                throttle.cleared(by_card)
+                attempt.succeeded()
                 login(request, reader.user, backend="django.contrib.auth.backends.ModelBackend")
                 return safe_next(request, reverse("account:home"))
     elif current_reader(request) is not None:

@@ -16,7 +16,7 @@ from thuvien.interop.sru.explain import (
     DEFAULT_RECORDS, DEFAULT_TERMS, MAX_RECORDS, MAX_TERMS, SCHEMAS, ZEEREX_SCHEMA, explain_record, schema_named,
 )
 from thuvien.interop.sru.scan import scan_terms
-from thuvien.interop.sru.translate import Sort, translate_text
+from thuvien.interop.sru.translate import SORT_FIELDS, Sort, translate_text
 
 log = logging.getLogger(__name__)
 
@@ -239,15 +239,14 @@ def _sort_keys(value):
     if len(keys) > 1:
         raise Diagnostic(84, "1")
     parts = keys[0].split(",")
-    path = parts[0].lower()
-    fields = {"dc.title": "title_sort", "title": "title_sort", "dc.creator": "author_sort",
-              "creator": "author_sort", "dc.date": "year", "date": "year"}
-    if path not in fields:
+    context, _dot, name = parts[0].lower().rpartition(".")
+    field = SORT_FIELDS.get((context or "dc", name))  # a bare name is in dc, as in CQL
+    if field is None:
         raise Diagnostic(88, parts[0])
     ascending = parts[2] if len(parts) > 2 and parts[2] else "1"
     if ascending not in ("0", "1"):
         raise Diagnostic(6, "sortKeys")
-    return Sort(fields[path], ascending == "0")
+    return Sort(field, ascending == "0")
 
 
 def search_retrieve_response(ctx, result=None, fatal=False):
