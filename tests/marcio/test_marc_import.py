@@ -3,6 +3,7 @@
 import io
 import json
 import re
+from contextlib import closing
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -259,6 +260,15 @@ def test_the_fast_derivation_equals_catalog_marc_on_every_sample(testdata):
     assert compared > 1000
 
 
+@pytest.mark.parametrize("text", ["Hà Nội :", "Chicago, ", "Tên sách /\u00a0", "a\u3000=\u2028", "[Hà Nội]]",
+                                  "Kim Vân Kiều.\x1f", " ; ", "", "...", "x\u200b."])
+def test_the_fast_clean_strips_what_catalog_marc_strips(text):
+    from thuvien.catalog import marc
+    from thuvien.catalog.marcimport.derive import _clean
+
+    assert _clean(text) == marc.clean(text)
+
+
 def test_a_bare_001_only_matches_the_same_librarys_imports(network, tmp_path):
     path = write_mrc(tmp_path, "local.mrc", [marc_record("Sách của Kim Sơn", ("001", "7"))])
     assert counts(run_import(path, "NB-KS")[0])["created"] == 1
@@ -399,3 +409,46 @@ def test_an_import_leaves_the_database_checkpoint_setting_as_it_found_it(network
         cursor.execute("PRAGMA wal_autocheckpoint")
         assert cursor.fetchone()[0] == 777
     assert BibRecord.objects.exists()
+
+
+def test_the_import_checkpointer_copies_committed_pages_into_the_database_file(tmp_path):
+    """While an import writes, its own connection does not checkpoint; the checkpointer does,
+    so the database file holds what was committed."""
+    import shutil
+    import sqlite3
+
+    from thuvien.catalog.marcimport import importer
+
+    path = tmp_path / "catalogue.sqlite3"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE record (title TEXT)")
+    writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the table into the file; its rows stay in the WAL
+    writer.executemany("INSERT INTO record VALUES (?)", [(f"Sách {n}" * 50,) for n in range(2000)])
+
+    def in_the_database_file():
+        shutil.copy(path, tmp_path / "copy.sqlite3")  # the file alone, without its WAL
+        with closing(sqlite3.connect(tmp_path / "copy.sqlite3")) as copy:
+            return copy.execute("SELECT count(*) FROM record").fetchone()[0]
+
+    assert in_the_database_file() == 0
+    checkpointer = importer._Checkpointer(str(path))
+    checkpointer.start()
+    checkpointer.committed()
+    checkpointer.stop()
+    assert checkpointer.checkpoints == 1
+    assert in_the_database_file() == 2000
+    writer.close()
+
+
+def test_worker_processes_import_a_file_as_one_process_does(network, testdata, tmp_path):
+    """Big files are decoded by worker processes: the same records, rejects and report."""
+    path = testdata / "marc" / "marc4j" / "bad_hathi_records.mrc"
+    first = counts(run_import(path, "NB-KS", "--workers", "2", "--rejects", str(tmp_path / "a.mrc"))[0])
+    again = counts(run_import(path, "NB-KS", "--workers", "0", "--rejects", str(tmp_path / "b.mrc"))[0])
+    assert first["created"] > 0 and first["rejected"] > 0
+    assert again["unchanged"] == first["created"] + first["merged"] + first["unchanged"]
+    assert (again["created"], again["merged"], again["rejected"]) == (0, 0, first["rejected"])
+    assert (tmp_path / "a.mrc").read_bytes() == (tmp_path / "b.mrc").read_bytes()
+    assert (tmp_path / "a.mrc.txt").read_text() == (tmp_path / "b.mrc.txt").read_text()

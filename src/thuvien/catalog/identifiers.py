@@ -1,21 +1,24 @@
 """Normalising the identifiers used to match records: ISBN, ISSN, LCCN."""
 
+import operator
 import re
 
 _ISBN_CHARS = re.compile(r"[0-9Xx][0-9Xx\- ]{8,20}")
 _SEPARATORS = re.compile(r"[\s-]")
 _ISBN10 = re.compile(r"\d{9}[\dX]")
 _ISBN13 = re.compile(r"97[89]\d{10}")
+_WEIGHTS_10 = range(10, 1, -1)
+_WEIGHTS_13 = (1, 3) * 6
 
 
 def isbn10_check_digit(first9):
-    total = sum((10 - i) * int(d) for i, d in enumerate(first9))
+    total = sum(map(operator.mul, _WEIGHTS_10, map(int, first9)))
     check = (11 - total % 11) % 11
     return "X" if check == 10 else str(check)
 
 
 def isbn13_check_digit(first12):
-    total = sum((1 if i % 2 == 0 else 3) * int(d) for i, d in enumerate(first12))
+    total = sum(map(operator.mul, _WEIGHTS_13, map(int, first12)))
     return str((10 - total % 10) % 10)
 
 
@@ -37,11 +40,12 @@ def normalize_isbn(value):
     match = _ISBN_CHARS.search(value or "")
     if not match:
         return None
-    digits = _SEPARATORS.sub("", match.group(0)).upper()
+    # The match holds only digits, X, hyphens and spaces.
+    digits = match.group(0).replace("-", "").replace(" ", "").upper()
     if len(digits) >= 13 and digits[:13].isdigit() and digits.startswith(("978", "979")):
-        return digits[:13] if is_valid_isbn(digits[:13]) else None
+        return digits[:13] if isbn13_check_digit(digits[:12]) == digits[12] else None
     if len(digits) >= 10 and _ISBN10.fullmatch(digits[:10]):
-        if not is_valid_isbn(digits[:10]):
+        if isbn10_check_digit(digits[:9]) != digits[9]:
             return None
         core = "978" + digits[:9]
         return core + isbn13_check_digit(core)

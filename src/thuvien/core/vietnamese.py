@@ -65,52 +65,52 @@ def _split_letter(char):
     return unicodedata.normalize("NFC", "".join(kept)), tone
 
 
-_NOT_SEEN = object()
-_SORT_CHARS = {}  # char -> (primary code, tone digit or None), or None for a separator
-
-
 def _sort_char(char):
+    """(primary code, tone digit or None) of a lower-case character, or None for a separator."""
     base, tone = _split_letter(char)
     if base in _LETTER_CODE:
-        entry = (_LETTER_CODE[base], str(tone))
-    elif base in _DIGIT_CODE:
-        entry = (_DIGIT_CODE[base], None)
-    elif base.isalpha():
+        return _LETTER_CODE[base], str(tone)
+    if base in _DIGIT_CODE:
+        return _DIGIT_CODE[base], None
+    if base.isalpha():
         # Other scripts sort after Vietnamese letters, by code point.
-        entry = (f"99{ord(base):07d}", None)
-    else:
-        entry = None
-    if len(_SORT_CHARS) < 65536:
-        _SORT_CHARS[char] = entry
-    return entry
+        return f"99{ord(base):07d}", None
+    return None
+
+
+class _SortTable(dict):
+    """A ``str.translate`` table filled as characters are met: to their primary codes
+    (separators to a space) or, with ``tones``, to their tone digits (others deleted)."""
+
+    def __init__(self, tones):
+        super().__init__()
+        self.tones = tones
+
+    def __missing__(self, code_point):
+        entry = _sort_char(chr(code_point))
+        if self.tones:
+            value = entry[1] if entry else None
+        else:
+            value = entry[0] if entry else " "
+        if len(self) < 65536:
+            self[code_point] = value
+        return value
+
+
+_PRIMARY, _TONE_DIGITS = _SortTable(tones=False), _SortTable(tones=True)
 
 
 def sort_key(text):
     """A string whose byte order is Vietnamese alphabetical order of ``text``.
 
     Only ASCII digits are used, so the key sorts the same under any database
-    collation. Letters decide first; tones only break ties.
+    collation. Letters decide first; tones only break ties. A run of separators
+    counts as one, and leading and trailing ones not at all.
     """
-    primary, tones = [], []
-    previous_space = True
-    chars = _SORT_CHARS
-    for char in nfc(text).lower():
-        entry = chars.get(char, _NOT_SEEN)
-        if entry is _NOT_SEEN:
-            entry = _sort_char(char)
-        if entry is None:
-            if not previous_space:
-                primary.append(_SPACE_CODE)
-                previous_space = True
-            continue
-        primary.append(entry[0])
-        if entry[1] is not None:
-            tones.append(entry[1])
-        previous_space = False
-    while primary and primary[-1] == _SPACE_CODE:
-        primary.pop()
-    key = "".join(primary)[:SORT_KEY_LENGTH] + _SEPARATOR + "".join(tones)[: SORT_KEY_LENGTH // 4]
-    return key
+    lowered = nfc(text).lower()
+    primary = _SPACE_CODE.join(lowered.translate(_PRIMARY).split())
+    tones = lowered.translate(_TONE_DIGITS)
+    return primary[:SORT_KEY_LENGTH] + _SEPARATOR + tones[: SORT_KEY_LENGTH // 4]
 
 
 # --- Telex and VNI ---------------------------------------------------------------

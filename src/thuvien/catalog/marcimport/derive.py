@@ -14,20 +14,29 @@ from thuvien.core.vietnamese import sort_key
 _AUTHOR = set(marc.AUTHOR_TAGS)
 _SUBJECT = set(marc.SUBJECT_TAGS)
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
-_PUNCTUATION_END = marc._TRAILING.sub
+# What marc._TRAILING strips: whitespace (as the regex's \s) and these marks.
+_TRAILING_CHARS = ("/:;,.=\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+                   "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 def _clean(text):
-    """``marc.clean`` of text already in NFC (as the readers give it), skipping the regex when it has nothing to do."""
+    """``marc.clean`` of text already in NFC (as the readers give it), with ``rstrip`` for its regex."""
     text = text.strip()
     if text and text[-1] in "/:;,.=":
-        text = _PUNCTUATION_END("", text)
+        text = text.rstrip(_TRAILING_CHARS)
     if text.endswith("]") and text.count("[") < text.count("]"):
         text = text[:-1]
     return text
 
 
 _SYSTEM_NUMBER = marc._SYSTEM_NUMBER.fullmatch
+_TITLE_SPACING = re.compile(r"\s+([:;/=])").sub
+_LANGUAGE_CODE = re.compile(r"[a-z]{3}").fullmatch
+
+# The fields derive_all reads, by tag: the index of the list they are collected in.
+_BUCKET_OF = {"245": 0, "260": 1, "264": 1, **{tag: 2 for tag in _AUTHOR}, **{tag: 3 for tag in _SUBJECT},
+              "020": 4, "022": 5, "010": 6, "035": 7, "041": 8, "082": 9}
+_BUCKETS = 10
 
 
 def _values(value, codes):
@@ -39,32 +48,17 @@ def _values(value, codes):
 def derive_all(data):
     """(derived columns, identifier pairs) of MARC-in-JSON ``data``."""
     controls = {}
-    t245, pub, authors_f, subjects_f, f020, f022, f010, f035, f041, f082 = [], [], [], [], [], [], [], [], [], []
+    found_fields = [[] for _ in range(_BUCKETS)]
     for entry in data.get("fields", []):
         for tag, value in entry.items():
             if tag < "010":
                 if tag not in controls:
                     controls[tag] = value if isinstance(value, str) else ""
-            elif tag == "245":
-                t245.append(value)
-            elif tag == "264" or tag == "260":
-                pub.append(value)
-            elif tag in _AUTHOR:
-                authors_f.append(value)
-            elif tag in _SUBJECT:
-                subjects_f.append(value)
-            elif tag == "020":
-                f020.append(value)
-            elif tag == "022":
-                f022.append(value)
-            elif tag == "010":
-                f010.append(value)
-            elif tag == "035":
-                f035.append(value)
-            elif tag == "041":
-                f041.append(value)
-            elif tag == "082":
-                f082.append(value)
+            else:
+                bucket = _BUCKET_OF.get(tag)
+                if bucket is not None:
+                    found_fields[bucket].append(value)
+    t245, pub, authors_f, subjects_f, f020, f022, f010, f035, f041, f082 = found_fields
 
     # identifiers_of
     found = []
@@ -98,7 +92,7 @@ def derive_all(data):
         parts = _values(value, "abnp")
         if parts:
             text = " ".join(p.strip() for p in parts)
-            title = _clean(re.sub(r"\s+([:;/=])", r" \1", text))
+            title = _clean(_TITLE_SPACING(r" \1", text))
             break
     title = title or "[?]"
 
@@ -117,7 +111,7 @@ def derive_all(data):
                 break
 
     code = fixed[35:38].strip().lower() if len(fixed) >= 38 else ""
-    if re.fullmatch(r"[a-z]{3}", code or ""):
+    if _LANGUAGE_CODE(code):
         language = code
     else:
         language = _first(f041, "a")

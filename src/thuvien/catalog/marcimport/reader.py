@@ -185,6 +185,8 @@ def decode_iso2709(raw):
     fields = []
     data_end = len(raw) - 1  # the record terminator
     utf8 = decode is _utf8
+    # Most records are ASCII: decoded once, their fields are slices of the same text.
+    ascii_text = raw.decode("ascii") if utf8 and raw.isascii() else None
     for i in range(0, len(directory), 12):
         entry = directory[i:i + 12]
         tag_bytes, length_text, start_text = entry[:3], entry[3:7], entry[7:12]
@@ -196,13 +198,15 @@ def decode_iso2709(raw):
         if end <= start or end > data_end or raw[end - 1] != FIELD_TERMINATOR:
             raise RecordError(_("Field %(tag)s (directory entry %(n)s) does not end where the directory says.")
                               % {"tag": tag, "n": i // 12 + 1})
-        body = raw[start:end - 1]
         control = tag < "010" and tag.isdigit()
         try:
             if utf8:
-                text = body.decode("utf-8")
-                if not text.isascii() and not _is_nfc("NFC", text):
-                    text = unicodedata.normalize("NFC", text)
+                if ascii_text is not None:
+                    text = ascii_text[start:end - 1]
+                else:
+                    text = raw[start:end - 1].decode("utf-8")
+                    if not text.isascii() and not _is_nfc("NFC", text):
+                        text = unicodedata.normalize("NFC", text)
                 if control:
                     fields.append({tag: text})
                     continue
@@ -219,6 +223,7 @@ def decode_iso2709(raw):
                             raise RecordError(_("Field %(tag)s has an invalid subfield code.") % {"tag": tag})
                         subfields.append({part[0]: part[1:]})
             else:
+                body = raw[start:end - 1]
                 if control:
                     fields.append({tag: decode(body)})
                     continue
