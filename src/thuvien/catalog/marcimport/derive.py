@@ -11,8 +11,6 @@ from thuvien.catalog import marc
 from thuvien.catalog.identifiers import normalize_isbn, normalize_issn, normalize_lccn
 from thuvien.core.vietnamese import sort_key
 
-_AUTHOR = set(marc.AUTHOR_TAGS)
-_SUBJECT = set(marc.SUBJECT_TAGS)
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
 # What marc._TRAILING strips: whitespace (as the regex's \s) and these marks.
 _TRAILING_CHARS = ("/:;,.=\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
@@ -34,7 +32,8 @@ _TITLE_SPACING = re.compile(r"\s+([:;/=])").sub
 _LANGUAGE_CODE = re.compile(r"[a-z]{3}").fullmatch
 
 # The fields derive_all reads, by tag: the index of the list they are collected in.
-_BUCKET_OF = {"245": 0, "260": 1, "264": 1, **{tag: 2 for tag in _AUTHOR}, **{tag: 3 for tag in _SUBJECT},
+_BUCKET_OF = {"245": 0, "260": 1, "264": 1, **dict.fromkeys(marc.AUTHOR_TAGS, 2),
+              **dict.fromkeys(marc.SUBJECT_TAGS, 3),
               "020": 4, "022": 5, "010": 6, "035": 7, "041": 8, "082": 9}
 _BUCKETS = 10
 
