@@ -393,8 +393,8 @@ def test_progress_bar_on_stderr_with_rate_and_time_left(network, testdata):
 
 
 def test_an_import_leaves_the_database_checkpoint_setting_as_it_found_it(network, testdata, tmp_path):
-    """The import spreads SQLite's WAL checkpoints while it runs, then restores the setting,
-    also when the file is rejected whole."""
+    """The import takes checkpoints off its connection while it runs, then restores the
+    setting, also when the file is rejected whole."""
     from django.db import connection
 
     if connection.vendor != "sqlite":
@@ -413,7 +413,7 @@ def test_an_import_leaves_the_database_checkpoint_setting_as_it_found_it(network
 
 def test_the_import_checkpointer_copies_committed_pages_into_the_database_file(tmp_path):
     """While an import writes, its own connection does not checkpoint; the checkpointer does,
-    so the database file holds what was committed."""
+    so the database file holds what was committed, and the setting comes back afterwards."""
     import shutil
     import sqlite3
 
@@ -422,23 +422,23 @@ def test_the_import_checkpointer_copies_committed_pages_into_the_database_file(t
     path = tmp_path / "catalogue.sqlite3"
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("PRAGMA journal_mode=WAL")
-    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("PRAGMA wal_autocheckpoint=777")
     writer.execute("CREATE TABLE record (title TEXT)")
-    writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the table into the file; its rows stay in the WAL
-    writer.executemany("INSERT INTO record VALUES (?)", [(f"Sách {n}" * 50,) for n in range(2000)])
+    writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the table into the file; its rows will stay in the WAL
 
     def in_the_database_file():
         shutil.copy(path, tmp_path / "copy.sqlite3")  # the file alone, without its WAL
         with closing(sqlite3.connect(tmp_path / "copy.sqlite3")) as copy:
             return copy.execute("SELECT count(*) FROM record").fetchone()[0]
 
-    assert in_the_database_file() == 0
-    checkpointer = importer._Checkpointer(str(path))
-    checkpointer.start()
-    checkpointer.committed()
-    checkpointer.stop()
+    with importer._checkpointing_thread(writer) as checkpointer:
+        assert writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        writer.executemany("INSERT INTO record VALUES (?)", [(f"Sách {n}" * 50,) for n in range(2000)])
+        assert in_the_database_file() == 0
+        checkpointer.committed()
     assert checkpointer.checkpoints == 1
     assert in_the_database_file() == 2000
+    assert writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 777
     writer.close()
 
 

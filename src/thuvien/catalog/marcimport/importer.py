@@ -205,7 +205,7 @@ def import_stream(stream, library, fmt, writer, batch_size=BATCH, progress=None,
     bar = Progress(total) if progress is True else progress
     batch = []
     position = 0
-    with _checkpoints_spread() as importer.checkpointer, closing(importer.indexer):
+    with _checkpoints_in_background() as importer.checkpointer, closing(importer.indexer):
         for item in prepared_records(stream, fmt, workers):
             summary.read += 1
             position = item.offset if fmt == "iso2709" else _tell(stream)
@@ -232,7 +232,7 @@ WAL_LIMIT = 256 << 20  # bytes of WAL after which a checkpoint has the WAL start
 
 
 @contextmanager
-def _checkpoints_spread():
+def _checkpoints_in_background():
     """SQLite: while an import runs, its connection does not checkpoint the WAL (SQLite's
     default does it in the commit that crosses 1000 pages, with two fsyncs, while the
     import waits); a thread with its own connection does, every ``CHECKPOINT_EVERY``
@@ -242,26 +242,29 @@ def _checkpoints_spread():
     if connection.vendor != "sqlite":
         yield None
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        wal = cursor.fetchone()[0] == "wal"
-        cursor.execute("PRAGMA database_list")
-        path = next(row[2] for row in cursor.fetchall() if row[1] == "main")
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        previous = int(cursor.fetchone()[0])
+    connection.ensure_connection()
+    with _checkpointing_thread(connection.connection) as checkpointer:
+        yield checkpointer
+
+
+@contextmanager
+def _checkpointing_thread(db):
+    """A running ``_Checkpointer`` while ``db`` (a sqlite3 connection) does not checkpoint
+    itself; its setting is restored afterwards. None for a database without a WAL file."""
+    wal = db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    path = next(row[2] for row in db.execute("PRAGMA database_list").fetchall() if row[1] == "main")
     if not wal or not path:  # an in-memory database (the tests') has no WAL
         yield None
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA wal_autocheckpoint=0")
+    previous = int(db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    db.execute("PRAGMA wal_autocheckpoint=0")
     checkpointer = _Checkpointer(path)
     checkpointer.start()
     try:
         yield checkpointer
     finally:
         checkpointer.stop()
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA wal_autocheckpoint={previous}")
+        db.execute(f"PRAGMA wal_autocheckpoint={previous}")
 
 
 class _Checkpointer(threading.Thread):
