@@ -452,3 +452,32 @@ def test_worker_processes_import_a_file_as_one_process_does(network, testdata, t
     assert (again["created"], again["merged"], again["rejected"]) == (0, 0, first["rejected"])
     assert (tmp_path / "a.mrc").read_bytes() == (tmp_path / "b.mrc").read_bytes()
     assert (tmp_path / "a.mrc.txt").read_text() == (tmp_path / "b.mrc.txt").read_text()
+
+
+def _indexed_columns(table):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return {tuple(c["columns"]) for c in constraints.values() if c["index"] or c["unique"]}
+
+
+def test_the_catalogue_keeps_no_index_that_only_imports_would_pay_for(db):
+    # Title order is the search index's, and identifier_unique begins with the record.
+    assert ("title_sort",) not in _indexed_columns("catalog_bibrecord")
+    identifiers = _indexed_columns("catalog_recordidentifier")
+    assert ("record_id",) not in identifiers
+    assert {("record_id", "kind", "value"), ("kind", "value")} <= identifiers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_dropping_them_can_be_undone():
+    from django.core.management import call_command
+
+    call_command("migrate", "catalog", "0002", verbosity=0)
+    try:
+        assert ("title_sort",) in _indexed_columns("catalog_bibrecord")
+        assert ("record_id",) in _indexed_columns("catalog_recordidentifier")
+    finally:
+        call_command("migrate", "catalog", verbosity=0)
+    assert ("title_sort",) not in _indexed_columns("catalog_bibrecord")

@@ -32,7 +32,9 @@ class BibRecord(models.Model):
 
     marc = models.JSONField(_("MARC record"))
     title = models.TextField(_("title"))
-    title_sort = models.CharField(max_length=200, db_index=True)
+    # Not indexed: title order is the search index's (a B-tree over these long keys cost
+    # an import more writes than the records themselves).
+    title_sort = models.CharField(max_length=200)
     authors = models.JSONField(_("authors"), default=list)
     publisher = models.CharField(_("publisher"), max_length=255, blank=True)
     place = models.CharField(_("place of publication"), max_length=255, blank=True)
@@ -89,7 +91,8 @@ class IdentifierKind(models.TextChoices):
 class RecordIdentifier(models.Model):
     """Normalised identifiers of a record, used to match incoming copies of it."""
 
-    record = models.ForeignKey(BibRecord, on_delete=models.CASCADE, related_name="identifiers")
+    # No index of its own: identifier_unique starts with the record.
+    record = models.ForeignKey(BibRecord, on_delete=models.CASCADE, related_name="identifiers", db_index=False)
     kind = models.CharField(max_length=10, choices=IdentifierKind.choices)
     value = models.CharField(max_length=128)
 

@@ -111,4 +111,6 @@ def _fields(record, libraries, available, acquired, extra):
     }
     if record["year"] is not None:
         fields["year"] = record["year"]
-    return fields
+    # An empty value indexes nothing (its BM25 length is 0 either way), but costs tantivy
+    # its per-field work: most records have no full text, language or holdings.
+    return {name: value for name, value in fields.items() if value != "" and value != []}
