@@ -3,7 +3,7 @@
 import pytest
 
 from thuvien.catalog.identifiers import normalize_isbn
-from thuvien.core.vietnamese import sort_key
+from thuvien.core.vietnamese import fold, sort_key
 
 
 def test_sort_keys_follow_the_vietnamese_alphabet_then_the_tones():
@@ -33,3 +33,15 @@ def test_other_scripts_sort_after_vietnamese_letters():
 ])
 def test_isbns_are_matched_in_their_13_digit_form(written, isbn):
     assert normalize_isbn(written) == isbn
+
+
+@pytest.mark.parametrize("text, folded", [
+    ("Đặng Thị Mỹ Dung", "dang thi my dung"),
+    ("Ngô Tất Tố — Tắt đèn", "ngo tat to — tat den"),
+    ("Crème brûlée, Ångström", "creme brulee, angstrom"),
+    ("שָׁלוֹם", "שלום"),  # Hebrew points are nonspacing marks too
+    ("हिन्दी", "हिनदी"),  # the virama is one; the vowel signs are spacing marks, and stay
+    ("漢字 ₫ 5%", "漢字 ₫ 5%"),
+])
+def test_folding_strips_every_nonspacing_mark_and_keeps_the_rest(text, folded):
+    assert fold(text) == folded

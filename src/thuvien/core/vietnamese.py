@@ -30,15 +30,23 @@ def nfc(text):
     return unicodedata.normalize("NFC", text or "")
 
 
-_NONSPACING = None
+class _LazyTable(dict):
+    """A ``str.translate`` table filled as characters are met, from ``entry(char)``: a table
+    of all of Unicode would take half a second to build in every process (its first search)."""
+
+    def __init__(self, entry):
+        super().__init__()
+        self.entry = entry
+
+    def __missing__(self, code_point):
+        value = self.entry(chr(code_point))
+        if len(self) < 65536:
+            self[code_point] = value
+        return value
 
 
-def _nonspacing_marks():
-    """A str.translate table deleting every nonspacing mark (category Mn)."""
-    global _NONSPACING
-    if _NONSPACING is None:
-        _NONSPACING = {cp: None for cp in range(0x300, 0x110000) if unicodedata.category(chr(cp)) == "Mn"}
-    return _NONSPACING
+# Deletes every nonspacing mark (category Mn), keeps every other character.
+_NONSPACING = _LazyTable(lambda char: None if unicodedata.category(char) == "Mn" else ord(char))
 
 
 def fold(text):
@@ -47,7 +55,7 @@ def fold(text):
     if text.isascii():  # the same result, without the Unicode work
         return text.lower()
     decomposed = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
-    stripped = decomposed.translate(_nonspacing_marks())
+    stripped = decomposed.translate(_NONSPACING)
     return unicodedata.normalize("NFC", stripped).lower()
 
 
@@ -78,26 +86,19 @@ def _sort_char(char):
     return None
 
 
-class _SortTable(dict):
-    """A ``str.translate`` table filled as characters are met: to their primary codes
-    (separators to a space) or, with ``tones``, to their tone digits (others deleted)."""
-
-    def __init__(self, tones):
-        super().__init__()
-        self.tones = tones
-
-    def __missing__(self, code_point):
-        entry = _sort_char(chr(code_point))
-        if self.tones:
-            value = entry[1] if entry else None
-        else:
-            value = entry[0] if entry else " "
-        if len(self) < 65536:
-            self[code_point] = value
-        return value
+def _primary(char):
+    """A character's primary code in a sort key; separators become a space."""
+    entry = _sort_char(char)
+    return entry[0] if entry else " "
 
 
-_PRIMARY, _TONE_DIGITS = _SortTable(tones=False), _SortTable(tones=True)
+def _tone_digit(char):
+    """A letter's tone digit in a sort key; other characters are deleted."""
+    entry = _sort_char(char)
+    return entry[1] if entry else None
+
+
+_PRIMARY, _TONE_DIGITS = _LazyTable(_primary), _LazyTable(_tone_digit)
 
 
 def sort_key(text):
