@@ -442,6 +442,39 @@ def test_the_import_checkpointer_copies_committed_pages_into_the_database_file(t
     writer.close()
 
 
+
+def test_past_its_limit_the_checkpointer_has_the_wal_start_over(tmp_path, monkeypatch):
+    """A long import keeps committing while checkpoints run; past WAL_LIMIT a RESTART makes
+    the next batch write from the WAL's start, so the file stays as long as a few batches."""
+    import sqlite3
+
+    from thuvien.catalog.marcimport import importer
+
+    path = tmp_path / "catalogue.sqlite3"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("CREATE TABLE record (title TEXT)")
+    monkeypatch.setattr(importer, "WAL_LIMIT", 64 << 10)
+    wal = tmp_path / "catalogue.sqlite3-wal"
+
+    def write_a_batch(first):
+        writer.executemany("INSERT INTO record VALUES (?)", [(f"Sách {n}" * 50,) for n in range(first, first + 300)])
+
+    checkpointer = importer._Checkpointer(str(path))
+    with closing(sqlite3.connect(path)) as db:
+        write_a_batch(0)
+        small = wal.stat().st_size
+        checkpointer.checkpoint(db)  # about 150 pages of WAL: over the limit
+        assert (checkpointer.checkpoints, checkpointer.restarts) == (1, 1)
+        write_a_batch(300)
+        assert wal.stat().st_size < small * 3 // 2  # written over from its start, not after (2 × small)
+        monkeypatch.setattr(importer, "WAL_LIMIT", 256 << 20)
+        checkpointer.checkpoint(db)
+        assert (checkpointer.checkpoints, checkpointer.restarts) == (2, 1)  # under the limit: PASSIVE only
+    assert writer.execute("SELECT count(*) FROM record").fetchone()[0] == 600
+    writer.close()
+
+
 def test_worker_processes_import_a_file_as_one_process_does(network, testdata, tmp_path):
     """Big files are decoded by worker processes: the same records, rejects and report."""
     path = testdata / "marc" / "marc4j" / "bad_hathi_records.mrc"

@@ -279,7 +279,7 @@ class _Checkpointer(threading.Thread):
         self.path = path
         self.stopping = threading.Event()
         self.pending = False
-        self.checkpoints = 0
+        self.checkpoints = self.restarts = 0
         self.page_size = 4096
 
     def committed(self):
@@ -303,6 +303,7 @@ class _Checkpointer(threading.Thread):
                 # by itself: RESTART waits for the current batch, copies the rest and has the
                 # next batch write from the WAL's start, which keeps the file's size bounded.
                 db.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+                self.restarts += 1
             self.checkpoints += 1
         except sqlite3.Error as exc:  # the import goes on; SQLite checkpoints later
             log.warning("import checkpoint failed: %s", exc)
