@@ -442,7 +442,6 @@ def test_the_import_checkpointer_copies_committed_pages_into_the_database_file(t
     writer.close()
 
 
-
 def test_past_its_limit_the_checkpointer_has_the_wal_start_over(tmp_path, monkeypatch):
     """A long import keeps committing while checkpoints run; past WAL_LIMIT a RESTART makes
     the next batch write from the WAL's start, so the file stays as long as a few batches."""
@@ -514,3 +513,15 @@ def test_the_migration_dropping_them_can_be_undone():
     finally:
         call_command("migrate", "catalog", verbosity=0)
     assert ("title_sort",) not in _indexed_columns("catalog_bibrecord")
+
+
+def test_an_imported_record_without_copies_is_indexed_without_empty_holdings_fields(network, testdata):
+    from thuvien.catalog.marcimport import prepare
+
+    with open(testdata / "marc" / "pymarc" / "test.dat", "rb") as stream:
+        raw = next(iter_iso2709(stream)).raw
+    fields = json.loads(prepare.document_json(prepare.prepare_raw(raw), 7, set(), set(), 0))
+    assert fields["id"] == 7 and fields["title_exact"]
+    assert {"f_library", "f_available", "fulltext_exact"}.isdisjoint(fields)
+    held = json.loads(prepare.document_json(prepare.prepare_raw(raw), 7, {"NB-KS"}, {"NB-KS"}, 0))
+    assert (held["f_library"], held["f_available"]) == (["NB-KS"], ["NB-KS", "__any__"])

@@ -111,6 +111,11 @@ def _fields(record, libraries, available, acquired, extra):
     }
     if record["year"] is not None:
         fields["year"] = record["year"]
-    # An empty value indexes nothing (its BM25 length is 0 either way), but costs tantivy
-    # its per-field work: most records have no full text, language or holdings.
+    return without_empty(fields)
+
+
+def without_empty(fields):
+    """``fields`` less its empty values. An empty value indexes nothing (its BM25 length is
+    0 either way) but costs tantivy its per-field work: most records have no full text,
+    language or copies."""
     return {name: value for name, value in fields.items() if value != "" and value != []}

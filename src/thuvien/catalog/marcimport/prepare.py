@@ -16,7 +16,7 @@ from thuvien.catalog.marcimport import holdings as H
 from thuvien.catalog.marcimport.derive import derive_all
 from thuvien.catalog.marcimport.reader import RecordError, decode_iso2709
 from thuvien.catalog.models import Visibility
-from thuvien.search.documents import ANY_LIBRARY
+from thuvien.search.documents import ANY_LIBRARY, without_empty
 from thuvien.search.documents import _fields as doc_fields
 
 # The BibRecord columns a prepared row holds, in order (the importer adds the rest).
@@ -72,6 +72,6 @@ def document_json(prepared, record_id, libraries, available, acquired):
     available = sorted(available)
     if available:
         available.append(ANY_LIBRARY)
-    head = orjson.dumps({"id": record_id, "f_library": sorted(libraries), "f_available": available,
-                         "acquired": acquired}).decode()
+    head = orjson.dumps(without_empty({"id": record_id, "f_library": sorted(libraries), "f_available": available,
+                                       "acquired": acquired})).decode()
     return head[:-1] + "," + prepared.doc
