@@ -486,6 +486,17 @@ def test_worker_processes_import_a_file_as_one_process_does(network, testdata, t
     assert (tmp_path / "a.mrc.txt").read_text() == (tmp_path / "b.mrc.txt").read_text()
 
 
+def test_the_worker_processes_yield_the_cpu_to_the_writing_process():
+    import multiprocessing
+    import os
+
+    from thuvien.catalog.marcimport import importer
+
+    with importer.worker_pool(multiprocessing.get_context("fork"), 1) as pool:
+        niceness = pool.apply(os.nice, (0,))
+    assert niceness == min(19, os.nice(0) + importer.WORKER_NICENESS) > os.nice(0)
+
+
 def _indexed_columns(table):
     from django.db import connection
 

@@ -315,6 +315,10 @@ class _Checkpointer(threading.Thread):
 
 PARALLEL_FROM = 8 << 20
 CHUNK = 500
+# How much lower the workers' CPU priority is than the writing process's. The writer (its
+# SQLite writes and tantivy's indexing thread) is the import's critical path; the workers
+# prepare chunks ahead of it, so on a busy machine they should take the CPU it leaves.
+WORKER_NICENESS = 10
 
 
 _CUT = P.Prepared("")  # a record the reader could not cut out: its error is on the RawRecord
@@ -348,8 +352,17 @@ def prepared_records(stream, fmt, workers=0):
         gc.unfreeze()
 
 
+def _lower_priority():
+    os.nice(WORKER_NICENESS)  # raising one's own niceness needs no privilege
+
+
+def worker_pool(context, workers):
+    """The pool of ``workers`` processes that prepare records, at a lower priority than this one."""
+    return context.Pool(workers, initializer=_lower_priority)
+
+
 def _prepared_by_workers(stream, context, workers):
-    with context.Pool(workers) as pool:
+    with worker_pool(context, workers) as pool:
         waiting, chunk = deque(), []
 
         def send():
