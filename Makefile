@@ -2,14 +2,14 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml setup.py src/thuvien/catalog/marcimport/_iso2709.c | md5sum | cut -c1-12)
 DEBIAN_PACKAGES := chromium tesseract-ocr tesseract-ocr-vie libvips42 yaz gettext fonts-dejavu-core tesseract-ocr-chi-tra fonts-droid-fallback
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: install system-deps run test test-fast bench-search messages clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py src/thuvien/catalog/marcimport/_iso2709.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
