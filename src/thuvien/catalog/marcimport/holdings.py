@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from itertools import chain
 
 from thuvien.catalog.models import ItemStatus, ItemType
 
@@ -44,10 +45,17 @@ def _price(text):
     return int(digits[:12]) if digits else None
 
 
+_HOLDINGS_TAGS = frozenset(HOLDINGS_TAGS)
+
+
 def split_holdings(data):
     """(record without its 852/952 fields, [(tag, value), ...] of the removed fields)."""
+    fields = data.get("fields", [])
+    # Most records hold no copies: the fields' tags (their keys) are looked through in C.
+    if _HOLDINGS_TAGS.isdisjoint(chain.from_iterable(fields)):
+        return data, []
     kept, holdings = [], []
-    for entry in data.get("fields", []):
+    for entry in fields:
         (tag, value), = entry.items()
         if tag in HOLDINGS_TAGS and not isinstance(value, str):
             holdings.append((tag, value))
