@@ -150,7 +150,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_iso2709", NULL, -1, methods};
+static struct PyModuleDef iso2709_module = {PyModuleDef_HEAD_INIT, "_iso2709", NULL, -1, methods};
 
 PyMODINIT_FUNC PyInit__iso2709(void) {
     IND1 = PyUnicode_InternFromString("ind1");
@@ -160,5 +160,5 @@ PyMODINIT_FUNC PyInit__iso2709(void) {
     FIELDS = PyUnicode_InternFromString("fields");
     SPACE = PyUnicode_InternFromString(" ");
     if (!IND1 || !IND2 || !SUBFIELDS || !LEADER || !FIELDS || !SPACE) return NULL;
-    return PyModule_Create(&module);
+    return PyModule_Create(&iso2709_module);
 }
