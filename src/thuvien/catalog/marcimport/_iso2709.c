@@ -32,7 +32,7 @@ static Py_ssize_t number(const unsigned char *p, int n) {
     return value;
 }
 
-/* The field's text in NFC; NULL with no error set if it is not valid UTF-8. */
+/* The field's text in NFC; NULL, with no error set, if it is not valid UTF-8. */
 static PyObject *field_text(const char *body, Py_ssize_t length, PyObject *nfc) {
     PyObject *text = PyUnicode_DecodeUTF8(body, length, "strict");
     if (text == NULL) {
@@ -106,7 +106,7 @@ static PyObject *decode(PyObject *module, PyObject *const *args, Py_ssize_t narg
     const unsigned char *bytes = raw.buf;
     Py_ssize_t data_end = raw.len - 1; /* the record terminator */
     PyObject *fields = NULL, *record = NULL;
-    if (base < 25 || base > data_end || (base - 25) % 12 != 0) goto done;
+    if (base < 25 || base > data_end || (base - 25) % 12 != 0) goto not_plain;
     if ((fields = PyList_New(0)) == NULL) goto done;
     for (Py_ssize_t entry = 24; entry < base - 1; entry += 12) {
         const unsigned char *e = bytes + entry;
@@ -140,7 +140,6 @@ not_plain:
 done:
     Py_XDECREF(fields);
     PyBuffer_Release(&raw);
-    if (record == NULL && !PyErr_Occurred()) record = Py_NewRef(Py_None);
     return record;
 }
 
