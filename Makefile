@@ -2,14 +2,16 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml setup.py src/thuvien/catalog/marcimport/_iso2709.c | md5sum | cut -c1-12)
+# What the install is built from: a change to any of them installs again.
+INSTALLED_FROM := pyproject.toml setup.py src/thuvien/catalog/marcimport/_iso2709.c
+STAMP  := $(VENV)/.installed-$(shell cat $(INSTALLED_FROM) | md5sum | cut -c1-12)
 DEBIAN_PACKAGES := chromium tesseract-ocr tesseract-ocr-vie libvips42 yaz gettext fonts-dejavu-core tesseract-ocr-chi-tra fonts-droid-fallback
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: install system-deps run test test-fast bench-search messages clean
 
-$(STAMP): pyproject.toml setup.py src/thuvien/catalog/marcimport/_iso2709.c
+$(STAMP): $(INSTALLED_FROM)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
